@@ -1,0 +1,71 @@
+"""WSGI app in front of moto: requests for operations the local layer handles go to their handlers,
+everything else goes on to moto unchanged."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from . import protocol
+from .registry import HANDLERS, Context, operations_by_service
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+
+class LocalServices:
+    def __init__(self, fallback, url_holder):
+        self.fallback = fallback
+        self.url_holder = url_holder
+        self.routes: dict[str, list[protocol.Route]] = defaultdict(list)
+        for service, operations in operations_by_service().items():
+            signing_name = protocol.service_model(service).signing_name
+            self.routes[signing_name] += protocol.routes_for(service, operations)
+        for routes in self.routes.values():  # literal paths win over templated ones
+            routes.sort(key=lambda r: r.pattern.pattern.count("(?P") if r.pattern else 0)
+
+    def find(self, environ):
+        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not scope:
+            return None, None, None
+        region, signing_name = scope.groups()
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        for route in self.routes.get(signing_name, ()):
+            params = protocol.match(route, method, path, target)
+            if params is not None:
+                return route, params, region
+        return None, None, None
+
+    def __call__(self, environ, start_response):
+        route, uri_params, region = self.find(environ)
+        if route is None:
+            return self.fallback(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if "CONTENT_TYPE" in environ:
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        try:
+            params = protocol.parse_request(route, uri_params, _HeaderView(headers), environ.get("QUERY_STRING", ""), body)
+            result = HANDLERS[(route.service, route.operation)](params, Context(self.url_holder(), region))
+            status, out_headers, raw = protocol.serialize_response(route, result or {})
+        except protocol.ServiceError as error:
+            status, out_headers, raw = protocol.serialize_error(route, error)
+        out_headers["Content-Length"] = str(len(raw))
+        start_response(f"{status} {_REASONS.get(status, 'Status')}", list(out_headers.items()))
+        return [raw]
+
+
+class _HeaderView(dict):
+    """Case-insensitive header lookup, as HTTP headers are."""
+
+    def __contains__(self, key):
+        return super().__contains__(key.lower())
+
+    def __getitem__(self, key):
+        return super().__getitem__(key.lower())
+
+
+_REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
+            403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Payload Too Large",
+            424: "Failed Dependency", 429: "Too Many Requests", 500: "Internal Server Error"}

@@ -1,0 +1,10 @@
+"""Service modules whose handlers replace what moto fakes. Importing one registers its handlers."""
+
+import importlib
+
+SERVICE_MODULES: list[str] = []
+
+
+def load_all() -> None:
+    for name in SERVICE_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
