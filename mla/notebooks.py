@@ -1,0 +1,59 @@
+"""Where the course's notebooks are and what their metadata says."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PHASES = ("phase1_foundations", "phase2_training", "phase3_mlops", "phase4_advanced", "phase5_certification")
+
+
+def repo_root() -> Path:
+    """The course checkout (the package is installed editable from it); ``MLA_COURSE_ROOT`` overrides."""
+    return Path(os.environ.get("MLA_COURSE_ROOT") or Path(__file__).resolve().parents[1])
+
+
+def course_notebooks(paths: list[Path] | None = None) -> list[Path]:
+    """Notebooks under the given files/folders (default: every phase folder), in course order."""
+    root = repo_root()
+    targets = paths or [root / phase for phase in PHASES]
+    found: list[Path] = []
+    for target in targets:
+        target = Path(target)
+        if not target.exists():
+            raise FileNotFoundError(f"{target} does not exist")
+        if target.is_file():
+            found.append(target.resolve())
+        else:
+            found += sorted(p.resolve() for p in target.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Week:
+    """A week folder such as ``phase1_foundations/week01_aws_ml_landscape``; it is one nbgrader assignment."""
+
+    phase: str
+    folder: Path
+
+    @property
+    def assignment(self) -> str:
+        return self.folder.name
+
+    @property
+    def notebooks(self) -> list[Path]:
+        return sorted(self.folder.glob("*.ipynb"))
+
+
+def weeks() -> list[Week]:
+    root = repo_root()
+    return [Week(phase, folder) for phase in PHASES if (root / phase).is_dir()
+            for folder in sorted((root / phase).glob("week*")) if folder.is_dir()]
+
+
+def week_of(notebook: Path) -> Week:
+    for week in weeks():
+        if notebook.resolve().parent == week.folder.resolve():
+            return week
+    raise LookupError(f"{notebook} is not inside a course week folder")
