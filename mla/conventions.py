@@ -1,0 +1,58 @@
+"""The notebook conventions (docs/notebook-conventions.md), as checks that name the notebook and the rule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from .syllabus import unknown_tags
+
+BOOTSTRAP = re.compile(r"from mla\.lab import start\s+lab = start\(BACKEND\)")
+ACCOUNT_ID = re.compile(r"(?<![\d.])\d{12}(?![\d.])")
+
+
+def problems(path: Path) -> list[str]:
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:  # a malformed notebook is a finding, not a crash
+        return [f"cannot be read as a notebook: {error}"]
+    found = []
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if not code or "parameters" not in code[0].metadata.get("tags", []):
+        found.append("the first code cell must be tagged `parameters` (it sets BACKEND)")
+    elif "BACKEND" not in code[0].source:
+        found.append("the parameters cell must set BACKEND")
+    if len(code) < 2 or not BOOTSTRAP.search(code[1].source):
+        found.append("the second code cell must be the lab bootstrap: `from mla.lab import start` / `lab = start(BACKEND)`")
+    if not code or "lab.cleanup()" not in code[-1].source:
+        found.append("the last code cell must clean up with `lab.cleanup()`")
+    meta = nb.metadata.get("mla", {})
+    week = re.match(r"week(\d+)_", path.parent.name)
+    if not week or meta.get("week") != int(week.group(1)):
+        found.append("metadata.mla.week must be the number of the week folder the notebook is in")
+    if not meta.get("skills"):
+        found.append("metadata.mla.skills must list the C02 skills the notebook serves")
+    found += [f"unknown exam tag {t!r} in metadata.mla" for t in unknown_tags(meta.get("skills", []) + meta.get("c01_tasks", []))]
+    graded = 0
+    for number, cell in enumerate(code, start=1):
+        if cell.get("outputs") or cell.get("execution_count"):
+            found.append(f"code cell {number} has outputs committed")
+        if re.search(r"\binput\s*\(", cell.source):
+            found.append(f"code cell {number} calls input(), which blocks headless runs")
+        if ACCOUNT_ID.search(cell.source) or "arn:aws:" in cell.source:
+            found.append(f"code cell {number} hard-codes an account id or ARN; use lab.account_id / lab.role_arn")
+        grading = cell.metadata.get("nbgrader", {})
+        if grading.get("solution") or grading.get("grade"):
+            tags = cell.metadata.get("mla", {}).get("skills", [])
+            if not tags:
+                found.append(f"exercise cell {grading.get('grade_id')} has no metadata.mla.skills")
+            found += [f"unknown exam tag {t!r} on {grading.get('grade_id')}" for t in unknown_tags(tags)]
+        if grading.get("grade") and not grading.get("solution"):
+            graded += 1
+            if not grading.get("points"):
+                found.append(f"graded test cell {grading.get('grade_id')} gives no points")
+    if graded == 0:
+        found.append("the notebook has no graded test cell")
+    return found

@@ -1,0 +1,21 @@
+import os
+
+import pytest
+
+
+@pytest.fixture
+def clean_environ():
+    """The lab bootstrap rewrites os.environ on purpose; put it back after each test."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def data_dirs(tmp_path, monkeypatch):
+    """Learner data, workspace and course root in a temporary folder."""
+    monkeypatch.setenv("MLA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MLA_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("MLA_COURSE_DIR", str(tmp_path / "course"))
+    return tmp_path
