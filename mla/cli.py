@@ -15,6 +15,7 @@ COMMANDS = {
     "check": ("mla.commands.check", "grade one of your workspace notebooks"),
     "course": ("graders.cli", "instructor commands: build the nbgrader course and more"),
     "conventions": ("mla.commands.conventions", "check every course notebook against the conventions"),
+    "coverage": ("mla.commands.coverage", "which notebooks, exercises and questions cover each exam skill"),
 }
 
 
