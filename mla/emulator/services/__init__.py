@@ -2,7 +2,7 @@
 
 import importlib
 
-SERVICE_MODULES: list[str] = []
+SERVICE_MODULES: list[str] = ["feature_store"]
 
 
 def load_all() -> None:
