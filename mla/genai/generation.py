@@ -40,12 +40,13 @@ def _sentences(text: str) -> list[str]:
 
 
 def split_question(prompt: str) -> tuple[str, str]:
-    """(question, context) from the last user turn: the last line ending in '?' if any, else its last line."""
-    lines = [line for line in prompt.splitlines() if line.strip()] or [prompt]
-    asked = [i for i, line in enumerate(lines) if line.rstrip().endswith("?")]
-    at = asked[-1] if asked else len(lines) - 1
-    question = re.sub(r"^\s*(question|q)\s*:\s*", "", lines[at], flags=re.IGNORECASE)
-    return question, "\n".join(lines[:at] + lines[at + 1:])
+    """(question, context) from the last user turn: its last sentence ending in '?' (else its last
+    sentence) is the question, the other sentences are context."""
+    sentences = _sentences(prompt) or [prompt]
+    asked = [i for i, s in enumerate(sentences) if s.endswith("?")]
+    at = asked[-1] if asked else len(sentences) - 1
+    question = re.sub(r"^\s*(question|q)\s*:\s*", "", sentences[at], flags=re.IGNORECASE)
+    return question, "\n".join(sentences[:at] + sentences[at + 1:])
 
 
 def answer(question: str, context: str) -> str:

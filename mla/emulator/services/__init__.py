@@ -2,7 +2,7 @@
 
 import importlib
 
-SERVICE_MODULES: list[str] = ["feature_store"]
+SERVICE_MODULES: list[str] = ["feature_store", "bedrock"]
 
 
 def load_all() -> None:
