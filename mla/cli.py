@@ -15,6 +15,10 @@ COMMANDS = {
     "check": ("mla.commands.check", "grade one of your workspace notebooks"),
     "course": ("graders.cli", "instructor commands: build the nbgrader course and more"),
     "conventions": ("mla.commands.conventions", "check every course notebook against the conventions"),
+    "exam": ("mla.exam.cli", "take a timed practice exam or a quiz in the terminal"),
+    "review": ("mla.progress.review_cli", "review the practice questions that are due (spaced repetition)"),
+    "progress": ("mla.progress.cli", "write your readiness report with plots; export or import your history"),
+    "questions": ("mla.exam.questions_cli", "validate the question bank"),
     "coverage": ("mla.commands.coverage", "which notebooks, exercises and questions cover each exam skill"),
 }
 

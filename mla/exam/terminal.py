@@ -47,11 +47,16 @@ def clock_text(seconds: float | None) -> str:
 
 def show_question(console: Console, run: ExamRun) -> None:
     q, s = run.question, run.session
-    flag = " [yellow]⚑ flagged[/]" if q.id in s.flags else ""
     console.rule(f"Question {s.current + 1} of {run.count} · {clock_text(run.remaining_seconds())}")
+    show_stem(console, q, flagged=q.id in s.flags)
+    if q.id in s.responses:
+        console.print(f"[cyan]your answer: {escape(format_response(s.responses[q.id]))}[/]")
+
+
+def show_stem(console: Console, q: Question, flagged: bool = False) -> None:
     if q.case is not None:
         console.print(f"[bold]Case study: {escape(q.case.title)}[/]\n{escape(q.case.scenario.strip())}\n")
-    console.print(escape(q.stem) + flag)
+    console.print(escape(q.stem) + (" [yellow]⚑ flagged[/]" if flagged else ""))
     if q.type == MATCHING:
         for p in q.prompts:
             console.print(f"  {escape(p.id)}. {escape(p.text)}")
@@ -60,8 +65,6 @@ def show_question(console: Console, run: ExamRun) -> None:
         console.print(f"  {escape(o.id)}) {escape(o.text)}")
     if q.type in HOW_TO_ANSWER:
         console.print(f"[dim]{HOW_TO_ANSWER[q.type]}[/]")
-    if q.id in s.responses:
-        console.print(f"[cyan]your answer: {escape(format_response(s.responses[q.id]))}[/]")
 
 
 def format_response(response) -> str:
@@ -101,16 +104,21 @@ def show_result(console: Console, run: ExamRun, result: Result, explain: str = "
     for n, row in enumerate(result.questions, start=1):
         if explain == "none" or (explain == "missed" and row["correct"]):
             continue
-        q = run.bank[row["id"]]
-        mark = "[green]right[/]" if row["correct"] else "[red]wrong[/]"
-        scored = "" if row["scored"] else " (unscored item)"
-        console.print(f"\n[bold]{n}. {escape(q.id)}[/] {mark}{scored} · {row['seconds']:.0f}s · "
-                      f"you: {escape(format_response(row['response']))} · key: {escape(format_response(key_of(q)))}")
-        console.print(escape(q.stem))
-        for o in q.options:
-            console.print(f"  {escape(o.id)}) {escape(o.text)}\n     [dim]{escape(o.explanation)}[/]")
-        for ref in q.references:
-            console.print(f"  see: {escape(ref['title'])} {escape(ref['url'])}")
+        extra = ("" if row["scored"] else " (unscored item)") + f" · {row['seconds']:.0f}s"
+        show_explanation(console, run.bank[row["id"]], row["response"], row["correct"], f"{n}. ", extra)
+
+
+def show_explanation(console: Console, q: Question, response, correct: bool, prefix: str = "", extra: str = "") -> None:
+    mark = "[green]right[/]" if correct else "[red]wrong[/]"
+    console.print(f"\n[bold]{prefix}{escape(q.id)}[/] {mark}{extra} · you: {escape(format_response(response))}"
+                  f" · key: {escape(format_response(key_of(q)))}")
+    console.print(escape(q.stem))
+    for p in q.prompts:
+        console.print(f"  {escape(p.id)}. {escape(p.text)}")
+    for o in q.options:
+        console.print(f"  {escape(o.id)}) {escape(o.text)}\n     [dim]{escape(o.explanation)}[/]")
+    for ref in q.references:
+        console.print(f"  see: {escape(ref['title'])} {escape(ref['url'])}")
 
 
 def key_of(q: Question):
