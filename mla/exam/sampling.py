@@ -47,7 +47,8 @@ def build_paper(bank: dict[str, Question], blueprint: Blueprint, *, mode: str = 
         got = sum(len(u) for u in picked)
         if got < need:
             notes.append(f"domain {d}: the bank has {got} eligible questions, the blueprint asks for {need}")
-        unscored_ids = set(rng.sample([q.id for u in picked for q in u], min(unscored_need[d], got)))
+        # a short bank fills the scored items first
+        unscored_ids = set(rng.sample([q.id for u in picked for q in u], min(unscored_need[d], max(0, got - scored_need[d]))))
         chosen_units += [[(q.id, q.id not in unscored_ids) for q in u] for u in picked]
     rng.shuffle(chosen_units)
     for unit in chosen_units:

@@ -85,14 +85,16 @@ class Quiz:
         if all(v is None for v in values):
             return None
         if q.type == ORDERING:
+            if None in values:
+                raise ValueError("put an item in every position")
             return values
-        return {p.id: v for p, v in zip(q.prompts, values, strict=True)}
+        return {p.id: v for p, v in zip(q.prompts, values, strict=True) if v is not None}
 
     def _save_current(self) -> bool:
-        response = self._collect()
-        if response is None:
-            return True
         try:
+            response = self._collect()
+            if response is None:
+                return True
             self.run.answer(response, confident=not self.unsure.value)
         except ValueError as error:
             self.message.value = f"<span style='color:#a00'>{html.escape(str(error))}</span>"

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .. import syllabus
-from ..notebooks import course_notebooks
+from ..notebooks import PHASES, course_notebooks, repo_root
 from . import review
 from .store import ProgressStore
 
@@ -56,11 +56,8 @@ def skill_accuracy(store: ProgressStore) -> dict[str, tuple[int, int]]:
 def notebooks_by_skill() -> dict[str, list[str]]:
     """C02 skill id -> notebooks whose metadata.mla.skills lists it."""
     found: dict[str, list[str]] = defaultdict(list)
-    try:
-        notebooks = course_notebooks()
-    except FileNotFoundError:
-        return {}
-    for path in notebooks:
+    phases = [repo_root() / phase for phase in PHASES if (repo_root() / phase).is_dir()]
+    for path in course_notebooks(phases) if phases else []:
         meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("mla", {})
         for tag in meta.get("skills", []):
             exam, _, skill = str(tag).partition(":")
