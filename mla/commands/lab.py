@@ -32,6 +32,8 @@ def main(args) -> int:
         command.append("--no-browser")
     if args.port:
         command.append(f"--port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without it
+        command.append("--allow-root")
     try:
         return subprocess.call(command, env=env, cwd=workspace)
     except KeyboardInterrupt:
