@@ -17,7 +17,7 @@ def repo_root() -> Path:
 def course_notebooks(paths: list[Path] | None = None) -> list[Path]:
     """Notebooks under the given files/folders (default: every phase folder), in course order."""
     root = repo_root()
-    targets = paths or [root / phase for phase in PHASES]
+    targets = paths or [root / phase for phase in PHASES if (root / phase).is_dir()]
     found: list[Path] = []
     for target in targets:
         target = Path(target)
