@@ -28,18 +28,14 @@ def add_arguments(parser) -> None:
 def main(args) -> int:
     from rich.console import Console
 
-    from ..progress.store import CorruptStoreError, open_store
     from . import practice
-    from .questions import BankError, load_bank
     from .terminal import run_loop
 
     console = Console(stderr=args.json)
-    try:
-        bank = load_bank(args.bank)
-        store = open_store()
-    except (BankError, CorruptStoreError, FileNotFoundError) as error:
-        print(f"mla exam: {error}", file=sys.stderr)
+    opened = practice.open_bank_and_store("exam", args.bank)
+    if opened is None:
         return 2
+    bank, store = opened
     try:
         run = practice.resume(store, bank)
         if run is not None and args.new:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 from ..progress import review
-from ..progress.store import ProgressStore
+from ..progress.store import CorruptStoreError, ProgressStore, open_store
 from . import blueprint as blueprints
 from .engine import ExamRun, Session, new_session
-from .questions import Question
+from .questions import BankError, Question, load_bank
 from .sampling import build_paper
 from .scoring import Result
+
+
+def open_bank_and_store(command: str, bank_dir=None) -> tuple[dict[str, Question], ProgressStore] | None:
+    """The question bank and the learner's store, or None after printing why a command cannot use them."""
+    try:
+        bank = load_bank(bank_dir)
+        return bank, open_store()
+    except (BankError, CorruptStoreError, FileNotFoundError) as error:
+        print(f"mla {command}: {error}", file=sys.stderr)
+        return None
 
 
 def saver(store: ProgressStore):

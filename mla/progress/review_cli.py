@@ -15,19 +15,16 @@ def add_arguments(parser) -> None:
 def main(args) -> int:
     from rich.console import Console
 
-    from ..exam.questions import BankError, load_bank
+    from ..exam.practice import open_bank_and_store
     from ..exam.scoring import is_correct, normalize
     from ..exam.terminal import parse_answer, show_explanation, show_stem
     from . import review
-    from .store import CorruptStoreError, open_store
 
     console = Console()
-    try:
-        bank = load_bank(args.bank)
-        store = open_store()
-    except (BankError, CorruptStoreError, FileNotFoundError) as error:
-        print(f"mla review: {error}", file=sys.stderr)
+    opened = open_bank_and_store("review", args.bank)
+    if opened is None:
         return 2
+    bank, store = opened
     try:
         now = dt.datetime.now(dt.UTC)
         due = [(qid, card) for qid, card in review.due(store, now) if qid in bank][: args.limit]

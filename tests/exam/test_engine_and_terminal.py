@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import json
 import os
@@ -124,3 +125,26 @@ def test_a_killed_exam_process_keeps_what_it_saved(tmp_path):
     state = saved_state(db)
     assert state["current"] == 1 and state["flags"] == [state["items"][0][0]]
     assert state["elapsed"] > 0
+
+
+def test_mla_review_serves_due_cards_and_reschedules_them(store, bank, keys, monkeypatch, capsys):
+    from mla.progress import review
+
+    qid = next(q for q in sorted(bank) if bank[q].type == "single")
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    review.record(store, qid, False, True, an_hour_ago, "exam")
+    feed(monkeypatch, f"Z\n{keys[qid]}\n")
+    assert mla(["review"]) == 0
+    out = capsys.readouterr().out
+    assert "1 card(s) due" in out and "not an option" in out and "right" in out and "next review" in out
+    assert review.cards(store)[qid].due > dt.datetime.now(dt.UTC)
+    assert [r[0] for r in store.db.execute("SELECT rating FROM review_log ORDER BY id")] == [1, 3]
+
+
+def test_commands_refuse_a_corrupt_store_and_keep_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MLA_DATA_DIR", str(tmp_path))
+    (tmp_path / "progress.sqlite3").write_bytes(b"garbage" * 500)
+    for command in (["exam", "-n", "2"], ["review"], ["progress"]):
+        assert mla(command) == 2
+        assert "damaged" in capsys.readouterr().err
+    assert (tmp_path / "progress.sqlite3").read_bytes() == b"garbage" * 500
