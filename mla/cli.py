@@ -20,6 +20,7 @@ COMMANDS = {
     "progress": ("mla.progress.cli", "write your readiness report with plots; export or import your history"),
     "questions": ("mla.exam.questions_cli", "validate the question bank"),
     "coverage": ("mla.commands.coverage", "which notebooks, exercises and questions cover each exam skill"),
+    "cleanup": ("mla.sandbox.cli", "sandbox mode: remove what a run left (--run-id) or everything old (--older-than)"),
 }
 
 

@@ -40,6 +40,7 @@ def _start_local(region: str) -> Lab:
     from . import environment, guard
 
     shared = os.environ.get("MLA_EMULATOR_URL")
+    environment.isolate_local(region)  # before anything, the emulator included, can create a boto3 session
     if _active is not None and _active.backend == "local" and not shared:
         emulator, url = _active._emulator, _active.endpoint_url  # re-running the cell keeps the state
     elif shared:
@@ -47,16 +48,15 @@ def _start_local(region: str) -> Lab:
     else:
         emulator = Emulator().start()
         url = emulator.url
-    environment.isolate_local(url, region)
+    environment.isolate_local(region, url)
     guard.install()
     return Lab("local", region, url, emulator)
 
 
 def _start_aws(region: str | None) -> Lab:
-    raise BackendError(
-        "Sandbox mode (MLA_BACKEND=aws) is not configured. It needs MLA_SANDBOX_ACCOUNT_ID naming your "
-        "sandbox account and an allowed region list; until then the course runs on the local backend only."
-    )
+    from .aws import start_aws
+
+    return start_aws(region)
 
 
 __all__ = ["BACKENDS", "BackendError", "Lab", "LocalModeNetworkError", "start"]

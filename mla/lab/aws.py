@@ -1,0 +1,78 @@
+"""Sandbox mode's start: prove the account, fence the region, install caps and tags, then hand out the Lab.
+
+Everything is checked before the first create call. In SageMaker Studio the execution role signs requests;
+elsewhere a named profile or SSO session (``MLA_SANDBOX_PROFILE``) does. See docs/sandbox.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import boto3
+
+from ..sandbox import hook, tags
+from ..sandbox.config import SandboxConfigError, load_config
+from ..sandbox.estimate import declared_resources, estimate
+from ..sandbox.fence import SandboxRefused, check_account
+from ..sandbox.teardown import course_bucket
+from . import BackendError
+from .core import Lab
+from .environment import sdk_config_file
+
+# Set by `mla run` for each notebook: the metadata it declares and the name it runs under.
+DECLARED_ENV = "MLA_SANDBOX_DECLARED"
+NOTEBOOK_ENV = "MLA_NOTEBOOK"
+RUN_WALL_LIMIT_S = 600  # how long an interactive endpoint is priced for when no runner bounds the notebook
+
+
+def start_aws(region: str | None) -> Lab:
+    try:
+        config = load_config()
+    except SandboxConfigError as error:
+        raise BackendError(str(error)) from None
+    region = region or os.environ.get("AWS_REGION") or config.regions[0]
+    _sandbox_environment(config, region)
+    session = boto3.session.Session(region_name=region)
+    try:
+        identity = check_account(session, config, region)
+    except SandboxRefused as error:
+        raise BackendError(str(error)) from None
+    run_id = os.environ.setdefault("MLA_RUN_ID", uuid.uuid4().hex[:8])
+    notebook = os.environ.get(NOTEBOOK_ENV, "")
+    declared_json = os.environ.get(DECLARED_ENV)
+    declared = declared_resources({"mla": {"resources": json.loads(declared_json)}}) if declared_json else None
+    policy = hook.Policy(config, tags.course_tags(run_id, notebook, config.owner, config.expiry_hours), declared,
+                         shared_bucket=course_bucket(identity["account"], region))
+    hook.install(policy)
+    lab = Lab("aws", region, config.endpoint_url)
+    _announce(lab, identity, config, declared)
+    return lab
+
+
+def _sandbox_environment(config, region: str) -> None:
+    os.environ.update(AWS_DEFAULT_REGION=region, AWS_REGION=region,
+                      SAGEMAKER_USER_CONFIG_OVERRIDE=sdk_config_file())
+    if config.profile:
+        os.environ["AWS_PROFILE"] = config.profile
+    if config.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = config.endpoint_url
+
+
+def _announce(lab: Lab, identity: dict, config, declared) -> None:
+    alias = f" ({', '.join(identity['aliases'])})" if identity["aliases"] else ""
+    print(f"Sandbox mode: account {identity['account']}{alias}, region {lab.region}, run {lab.run_id}, "
+          f"credentials from {identity['credentials']}.")
+    print(f"Every resource is tagged {tags.RUN_ID}={lab.run_id} and removed by teardown "
+          f"(`mla cleanup --run-id {lab.run_id}`); caps: {', '.join(config.instance_types)}, "
+          f"{config.max_instance_count} instance, jobs stop after {config.max_runtime_seconds} s.")
+    if declared is None:
+        print("This notebook's declared resources are unknown here (no `mla run`): the caps still apply.")
+        return
+    cost = estimate(os.environ.get(NOTEBOOK_ENV, "notebook"), declared, region=lab.region,
+                    instance_types=config.instance_types, max_runtime_seconds=config.max_runtime_seconds,
+                    wall_limit_s=int(os.environ.get("MLA_WALL_LIMIT", RUN_WALL_LIMIT_S)))
+    made = ", ".join(f"{line.declared.kind}" + (f" on {line.instance_type}" if line.instance_type else "")
+                     for line in cost.lines) or "nothing billable"
+    print(f"It will create: {made}; worst-case cost {cost.usd:.2f} USD.")
