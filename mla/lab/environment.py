@@ -35,7 +35,8 @@ def sdk_config_file() -> str:
     return str(path)
 
 
-def isolate_local(endpoint_url: str, region: str) -> None:
+def isolate_local(region: str, endpoint_url: str | None = None) -> None:
+    """Dummy credentials, no profile, the given region; every client sent to ``endpoint_url`` once it is known."""
     for name in AMBIENT_AWS_VARIABLES:
         os.environ.pop(name, None)
     for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_")]:
@@ -47,8 +48,9 @@ def isolate_local(endpoint_url: str, region: str) -> None:
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         AWS_DEFAULT_REGION=region,
         AWS_REGION=region,
-        AWS_ENDPOINT_URL=endpoint_url,
         AWS_EC2_METADATA_DISABLED="true",
         SAGEMAKER_VALIDATE_ROLE="false",  # ModelTrainer would check the role with an IAM call moto lacks
         SAGEMAKER_USER_CONFIG_OVERRIDE=sdk_config_file(),
     )
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
