@@ -4,10 +4,11 @@ everything else goes on to moto unchanged."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import threading
 
 from . import protocol
 from .registry import HANDLERS, Context, operations_by_service
+from .services import load_for
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
@@ -16,12 +17,21 @@ class LocalServices:
     def __init__(self, fallback, url_holder):
         self.fallback = fallback
         self.url_holder = url_holder
-        self.routes: dict[str, list[protocol.Route]] = defaultdict(list)
-        for service, operations in operations_by_service().items():
-            signing_name = protocol.service_model(service).signing_name
-            self.routes[signing_name] += protocol.routes_for(service, operations)
-        for routes in self.routes.values():  # literal paths win over templated ones
-            routes.sort(key=lambda r: r.pattern.pattern.count("(?P") if r.pattern else 0)
+        self.routes: dict[str, list[protocol.Route]] = {}
+        self._lock = threading.Lock()
+
+    def routes_for(self, signing_name: str) -> list[protocol.Route]:
+        """Routes of every handled operation signed as ``signing_name``, its service modules imported on first use."""
+        with self._lock:
+            if signing_name not in self.routes:
+                load_for(signing_name)
+                routes = []
+                for service, operations in operations_by_service().items():
+                    if protocol.service_model(service).signing_name == signing_name:
+                        routes += protocol.routes_for(service, operations)
+                routes.sort(key=lambda r: r.pattern.pattern.count("(?P") if r.pattern else 0)  # literal paths first
+                self.routes[signing_name] = routes
+            return self.routes[signing_name]
 
     def find(self, environ):
         scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -30,7 +40,7 @@ class LocalServices:
         region, signing_name = scope.groups()
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
         target = environ.get("HTTP_X_AMZ_TARGET")
-        for route in self.routes.get(signing_name, ()):
+        for route in self.routes_for(signing_name):
             params = protocol.match(route, method, path, target)
             if params is not None:
                 return route, params, region

@@ -10,7 +10,6 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from .router import LocalServices
-from .services import load_all
 
 
 class _QuietHandler(MotoRequestHandler):
@@ -46,7 +45,6 @@ class Emulator:
         return f"http://{host}:{port}"
 
     def start(self) -> Emulator:
-        load_all()
         app = LocalServices(DomainDispatcherApplication(create_backend_app), lambda: self.url)
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="mla-emulator", daemon=True)

@@ -65,7 +65,7 @@ def run(source: Path, output: Path, backend: str, cell_timeout: int) -> dict:
     start = time.monotonic()
     try:
         papermill.execute_notebook(
-            str(source), str(output), parameters={"BACKEND": backend}, kernel_name="python3",
+            str(source), str(output), parameters={"BACKEND": backend}, kernel_name="python3", language="python",
             execution_timeout=cell_timeout, progress_bar=False, log_output=False, cwd=str(source.parent),
         )
     except Exception as exc:  # every failure is reported, not raised: the run goes on to the next notebook
