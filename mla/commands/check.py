@@ -15,6 +15,8 @@ def add_arguments(parser) -> None:
 def main(args) -> int:
     from graders.check import CheckError, check
 
+    from ..progress.store import record_exercise
+
     console = Console()
     try:
         scores = check(args.notebook)
@@ -29,4 +31,7 @@ def main(args) -> int:
     console.print(table)
     total, possible = sum(s.score for s in scores), sum(s.max_score for s in scores)
     console.print(f"total {total:g} / {possible:g}")
+    for s in scores:
+        record_exercise(args.notebook.name, s.exercise, s.score, s.max_score)
+    console.print("saved to your progress (`mla progress`)")
     return 0

@@ -16,11 +16,9 @@ def add_arguments(parser) -> None:
 
 
 def _questions():
-    try:
-        from ..exam.bank import tagged_questions
-    except ImportError:  # the question bank is optional for this report
-        return []
-    return tagged_questions()
+    from ..exam.questions import load_bank
+
+    return [(q.id, [f"C02:{skill}" for skill in q.skills]) for q in load_bank().values()]
 
 
 def main(args) -> int:

@@ -7,12 +7,11 @@ import base64
 import datetime as dt
 import html
 import io
-import json
 from collections import defaultdict
 from pathlib import Path
 
 from .. import syllabus
-from ..notebooks import PHASES, course_notebooks, repo_root
+from ..coverage import notebook_coverage
 from . import review
 from .store import ProgressStore
 
@@ -55,15 +54,7 @@ def skill_accuracy(store: ProgressStore) -> dict[str, tuple[int, int]]:
 
 def notebooks_by_skill() -> dict[str, list[str]]:
     """C02 skill id -> notebooks whose metadata.mla.skills lists it."""
-    found: dict[str, list[str]] = defaultdict(list)
-    phases = [repo_root() / phase for phase in PHASES if (repo_root() / phase).is_dir()]
-    for path in course_notebooks(phases) if phases else []:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("mla", {})
-        for tag in meta.get("skills", []):
-            exam, _, skill = str(tag).partition(":")
-            if exam == "C02":
-                found[skill].append(f"{path.parent.parent.name}/{path.parent.name}/{path.name}")
-    return found
+    return {skill: cov.notebooks for skill, cov in notebook_coverage().items() if cov.notebooks}
 
 
 def weakest_skills(store: ProgressStore, limit: int = 10) -> list[dict]:

@@ -9,6 +9,7 @@ from graders.check import CheckError, check
 from graders.course import build
 from mla.cli import main
 from mla.notebooks import weeks
+from mla.progress.store import open_store
 
 WEEK = weeks()[0]
 NOTEBOOK = WEEK.notebooks[0]
@@ -29,11 +30,14 @@ def as_learner_copy(source, tmp_path):
 
 
 @pytest.mark.notebooks
-def test_unsolved_release_scores_zero_and_solution_scores_full(released, tmp_path):
+def test_unsolved_release_scores_zero_and_solution_scores_full(released, tmp_path, data_dirs, capsys):
     unsolved = check(as_learner_copy(released, tmp_path / "a"))
     assert unsolved and all(s.score == 0 for s in unsolved)
-    solved = check(as_learner_copy(NOTEBOOK, tmp_path / "b"))
-    assert [s.score for s in solved] == [s.max_score for s in solved]
+    assert main(["check", str(as_learner_copy(NOTEBOOK, tmp_path / "b"))]) == 0
+    printed = capsys.readouterr().out
+    scores = open_store().exercise_scores()
+    assert [s["score"] for s in scores] == [s["max_score"] for s in scores] and len(scores) == len(unsolved)
+    assert f"total {sum(s['score'] for s in scores):g} / {sum(s['max_score'] for s in scores):g}" in printed
 
 
 @pytest.mark.notebooks
