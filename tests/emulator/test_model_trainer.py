@@ -24,8 +24,8 @@ TRAIN_PY = """
 
 def test_model_trainer_runs_a_training_script_in_local_mode(tmp_path):
     from sagemaker.core import image_uris
-    from sagemaker.train import ModelTrainer
     from sagemaker.core.training.configs import Compute, InputData, MetricDefinition, SourceCode
+    from sagemaker.train import ModelTrainer
 
     lab = start("local")
     source = tmp_path / "src"
