@@ -38,7 +38,9 @@ class LocalServices:
         if not scope:
             return None, None, None
         region, signing_name = scope.groups()
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
+        # match the still-encoded path: an ARN in a URI parameter carries %2F, not a path separator
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+        method, path = environ["REQUEST_METHOD"], raw.split("?", 1)[0]
         target = environ.get("HTTP_X_AMZ_TARGET")
         for route in self.routes_for(signing_name):
             params = protocol.match(route, method, path, target)

@@ -51,4 +51,18 @@ def test_local_handlers_answer_before_moto_and_errors_keep_the_service_shape(mon
         assert sagemaker.list_aliases(ImageName="img")["SageMakerImageVersionAliases"] == ["img@us-east-1"]
         with pytest.raises(sagemaker.exceptions.ResourceNotFound, match="does not exist"):
             sagemaker.list_aliases(ImageName="missing")
-        assert client(emulator, "s3").list_buckets()["Buckets"] == []  # unhandled calls still reach moto
+        s3 = client(emulator, "s3")  # unhandled calls still reach moto
+        s3.create_bucket(Bucket="reached-moto")
+        assert "reached-moto" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        s3.delete_bucket(Bucket="reached-moto")
+
+
+def test_an_arn_in_a_uri_parameter_reaches_its_handler(monkeypatch):
+    seen = []
+    monkeypatch.setitem(HANDLERS, ("sagemaker-runtime", "InvokeEndpoint"),
+                        lambda params, ctx: seen.append(params["EndpointName"]) or {"Body": b"ok"})
+    with Emulator() as emulator:
+        runtime = client(emulator, "sagemaker-runtime")
+        arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/my-endpoint"
+        assert runtime.invoke_endpoint(EndpointName=arn, Body=b"1")["Body"].read() == b"ok"
+    assert seen == [arn]
