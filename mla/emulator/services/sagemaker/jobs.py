@@ -73,6 +73,7 @@ class Job:
     stop_requested: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    log: object = None  # the running job's JobLog: tuning reads intermediate metrics from it
 
     def snapshot(self) -> dict:
         with self.lock:

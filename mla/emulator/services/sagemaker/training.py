@@ -159,7 +159,7 @@ def _run(job: Job, ctx) -> None:
     spec = desc["AlgorithmSpecification"]
     started = now()
     stream = f"{job.name}/{HOST}-{int(started.timestamp())}"
-    log = JobLog(client(ctx, "logs"), LOG_GROUP, stream, _metric_definitions(spec))
+    log = job.log = JobLog(client(ctx, "logs"), LOG_GROUP, stream, _metric_definitions(spec))
     run = TrainingRun(job, ctx, opt, desc["HyperParameters"], {}, desc["ResourceConfig"].get("InstanceType", ""),
                       log, client(ctx, "s3"))
     job.update(TrainingStartTime=started)
