@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 
-log = logging.getLogger(__name__)
 
-# create operation -> (service-relative delete operation, name of the identifying parameter)
+def _same(*names: str) -> dict[str, str]:
+    return {n: n for n in names}
+
+
+# create operation -> (delete operation, {delete parameter: where its value is in the create request})
 DELETE_FOR = {
-    ("s3", "CreateBucket"): ("DeleteBucket", "Bucket"),
-    ("s3", "PutObject"): ("DeleteObject", "Key"),
-    ("sagemaker", "CreateModel"): ("DeleteModel", "ModelName"),
-    ("sagemaker", "CreateEndpointConfig"): ("DeleteEndpointConfig", "EndpointConfigName"),
-    ("sagemaker", "CreateEndpoint"): ("DeleteEndpoint", "EndpointName"),
-    ("sagemaker", "CreateTrainingJob"): ("StopTrainingJob", "TrainingJobName"),
-    ("sagemaker", "CreateProcessingJob"): ("StopProcessingJob", "ProcessingJobName"),
-    ("sagemaker", "CreateTransformJob"): ("StopTransformJob", "TransformJobName"),
-    ("sagemaker", "CreateHyperParameterTuningJob"): ("StopHyperParameterTuningJob", "HyperParameterTuningJobName"),
-    ("sagemaker", "CreateMonitoringSchedule"): ("DeleteMonitoringSchedule", "MonitoringScheduleName"),
-    ("sagemaker", "CreatePipeline"): ("DeletePipeline", "PipelineName"),
-    ("sagemaker", "CreateFeatureGroup"): ("DeleteFeatureGroup", "FeatureGroupName"),
-    ("sagemaker", "CreateModelPackageGroup"): ("DeleteModelPackageGroup", "ModelPackageGroupName"),
-    ("logs", "CreateLogGroup"): ("DeleteLogGroup", "logGroupName"),
+    ("s3", "CreateBucket"): ("DeleteBucket", _same("Bucket")),
+    ("s3", "PutObject"): ("DeleteObject", _same("Bucket", "Key")),
+    ("sagemaker", "CreateModel"): ("DeleteModel", _same("ModelName")),
+    ("sagemaker", "CreateEndpointConfig"): ("DeleteEndpointConfig", _same("EndpointConfigName")),
+    ("sagemaker", "CreateEndpoint"): ("DeleteEndpoint", _same("EndpointName")),
+    ("sagemaker", "CreateTrainingJob"): ("StopTrainingJob", _same("TrainingJobName")),
+    ("sagemaker", "CreateProcessingJob"): ("StopProcessingJob", _same("ProcessingJobName")),
+    ("sagemaker", "CreateTransformJob"): ("StopTransformJob", _same("TransformJobName")),
+    ("sagemaker", "CreateHyperParameterTuningJob"): ("StopHyperParameterTuningJob", _same("HyperParameterTuningJobName")),
+    ("sagemaker", "CreateMonitoringSchedule"): ("DeleteMonitoringSchedule", _same("MonitoringScheduleName")),
+    ("sagemaker", "CreatePipeline"): ("DeletePipeline", _same("PipelineName")),
+    ("sagemaker", "CreateFeatureGroup"): ("DeleteFeatureGroup", _same("FeatureGroupName")),
+    ("sagemaker", "CreateModelPackageGroup"): ("DeleteModelPackageGroup", _same("ModelPackageGroupName")),
+    ("logs", "CreateLogGroup"): ("DeleteLogGroup", _same("logGroupName")),
+    ("kinesis", "CreateStream"): ("DeleteStream", _same("StreamName")),
+    ("firehose", "CreateDeliveryStream"): ("DeleteDeliveryStream", _same("DeliveryStreamName")),
+    ("dynamodb", "CreateTable"): ("DeleteTable", _same("TableName")),
+    ("glue", "CreateDatabase"): ("DeleteDatabase", {"Name": "DatabaseInput.Name"}),
+    ("glue", "CreateTable"): ("DeleteTable", {"DatabaseName": "DatabaseName", "Name": "TableInput.Name"}),
+    ("s3vectors", "CreateVectorBucket"): ("DeleteVectorBucket", _same("vectorBucketName")),
+    ("bedrock", "CreateGuardrail"): ("DeleteGuardrail", {}),  # identified by the response, see RESPONSE_KEYS
+    ("bedrock-agent", "CreateKnowledgeBase"): ("DeleteKnowledgeBase", {}),
+}
+# resources named by the service, not the caller: {delete parameter: where it is in the create response}
+RESPONSE_KEYS = {
+    ("bedrock", "CreateGuardrail"): {"guardrailIdentifier": "guardrailId"},
+    ("bedrock-agent", "CreateKnowledgeBase"): {"knowledgeBaseId": "knowledgeBase.knowledgeBaseId"},
 }
 _ALREADY_GONE = ("NoSuchKey", "NoSuchBucket", "ResourceNotFound", "ValidationException", "ResourceNotFoundException")
 
@@ -49,15 +64,15 @@ class ResourceLedger:
     def _remember_params(params, model, context, **_):
         context["mla_params"] = dict(params)
 
-    def _record(self, model, http_response, context, **_):
-        service = model.service_model.service_name
-        if (service, model.name) not in DELETE_FOR or http_response.status_code >= 300:
+    def _record(self, model, http_response, parsed, context, **_):
+        key = (model.service_model.service_name, model.name)
+        if key not in DELETE_FOR or http_response.status_code >= 300:
             return
-        params = context.get("mla_params", {})
-        key = DELETE_FOR[(service, model.name)][1]
-        kept = {k: params[k] for k in ("Bucket", key) if k in params}
+        request = context.get("mla_params", {})
+        params = {name: _dig(request, path) for name, path in DELETE_FOR[key][1].items()}
+        params |= {name: _dig(parsed, path) for name, path in RESPONSE_KEYS.get(key, {}).items()}
         with self._lock:
-            self.created.append(Created(service, model.name, kept))
+            self.created.append(Created(*key, params))
 
     def cleanup(self, client_for) -> list[str]:
         """Delete what was recorded, newest first; return a line per resource deleted."""
@@ -65,17 +80,23 @@ class ResourceLedger:
             todo, self.created = list(reversed(self.created)), []
         done = []
         for item in todo:
-            delete, key = DELETE_FOR[(item.service, item.operation)]
+            delete = DELETE_FOR[(item.service, item.operation)][0]
             client = client_for(item.service)
             try:
                 if (item.service, item.operation) == ("s3", "CreateBucket"):
                     _empty_bucket(client, item.params["Bucket"])
                 getattr(client, _snake(delete))(**item.params)
-                done.append(f"{delete} {item.params[key]}")
+                done.append(f"{delete} {list(item.params.values())[-1]}")
             except client.exceptions.ClientError as error:
                 if error.response["Error"]["Code"] not in _ALREADY_GONE:
                     raise
         return done
+
+
+def _dig(data: dict, path: str):
+    for part in path.split("."):
+        data = data[part]
+    return data
 
 
 def _empty_bucket(client, bucket):

@@ -71,14 +71,31 @@ def test_names_are_unique_and_valid(lab):
 def test_cleanup_deletes_what_the_lab_created_and_keeps_the_course_bucket(lab):
     s3 = lab.client("s3")
     s3.put_object(Bucket=lab.bucket, Key=f"{lab.prefix}/a.csv", Body=b"1")
-    s3.create_bucket(Bucket=lab.name("scratch"))
+    scratch = lab.name("scratch")
+    s3.create_bucket(Bucket=scratch)
     deleted = lab.cleanup()
     assert len(deleted) == 2
     assert s3.list_objects_v2(Bucket=lab.bucket, Prefix=lab.prefix).get("KeyCount") == 0
-    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [lab.bucket]
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]  # moto's state is shared within a process
+    assert lab.bucket in buckets and scratch not in buckets
 
 
 def test_sdk_session_uses_the_lab_bucket_without_calling_real_sts(lab):
     session = lab.session
     assert session.default_bucket() == lab.bucket
     assert session.account_id() == "123456789012"
+
+
+def test_cleanup_covers_streams_tables_and_catalog_entries(lab):
+    stream, table, database = lab.name("stream"), lab.name("table"), lab.name("db")
+    lab.client("kinesis").create_stream(StreamName=stream, ShardCount=1)
+    lab.client("dynamodb").create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                                        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                                        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+    glue = lab.client("glue")
+    glue.create_database(DatabaseInput={"Name": database})
+    glue.create_table(DatabaseName=database, TableInput={"Name": "events"})
+    assert len(lab.cleanup()) == 4
+    assert stream not in lab.client("kinesis").list_streams()["StreamNames"]
+    assert table not in lab.client("dynamodb").list_tables()["TableNames"]
+    assert database not in [d["Name"] for d in glue.get_databases()["DatabaseList"]]
