@@ -129,6 +129,18 @@ class JobTable:
             raise ServiceError("ValidationException", "Requested resource not found.")
         return job
 
+    def stop(self, ctx, name: str, status_key: str) -> Job:
+        """``StopXxxJob``: an ``InProgress`` job moves to ``Stopping`` and its runner stops it."""
+        job = self.get(ctx, name)
+        with job.lock:
+            status = job.description[status_key]
+            if status != "InProgress":
+                raise ServiceError("ValidationException", f"The request was rejected because the "
+                                   f"{self.title.lower()} is in status {status}.")
+            job.description.update({status_key: "Stopping", "LastModifiedTime": now()})
+        job.stop_requested.set()
+        return job
+
     def in_region(self, region: str) -> list[Job]:
         with self._lock:
             return [job for (where, _), job in self._jobs.items() if where == region]

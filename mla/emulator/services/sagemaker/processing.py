@@ -14,7 +14,6 @@ import json
 import sys
 import traceback
 
-from ...protocol import ServiceError
 from ...registry import handles
 from . import s3io, script_mode
 from .container import HOST, OptMl
@@ -56,13 +55,7 @@ def list_processing_jobs(params, ctx):
 
 @handles("sagemaker", "StopProcessingJob")
 def stop_processing_job(params, ctx):
-    job = PROCESSING_JOBS.get(ctx, params["ProcessingJobName"])
-    status = job.snapshot()["ProcessingJobStatus"]
-    if status != "InProgress":
-        raise ServiceError("ValidationException",
-                           f"The request was rejected because the processing job is in status {status}.")
-    job.update(ProcessingJobStatus="Stopping")
-    job.stop_requested.set()
+    PROCESSING_JOBS.stop(ctx, params["ProcessingJobName"], "ProcessingJobStatus")
     return {}
 
 

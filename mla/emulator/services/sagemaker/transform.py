@@ -20,7 +20,6 @@ import traceback
 
 import numpy as np
 
-from ...protocol import ServiceError
 from ...registry import handles
 from . import algorithms, s3io
 from .container import HOST, OptMl
@@ -61,13 +60,7 @@ def list_transform_jobs(params, ctx):
 
 @handles("sagemaker", "StopTransformJob")
 def stop_transform_job(params, ctx):
-    job = TRANSFORM_JOBS.get(ctx, params["TransformJobName"])
-    status = job.snapshot()["TransformJobStatus"]
-    if status != "InProgress":
-        raise ServiceError("ValidationException",
-                           f"The request was rejected because the transform job is in status {status}.")
-    job.update(TransformJobStatus="Stopping")
-    job.stop_requested.set()
+    TRANSFORM_JOBS.stop(ctx, params["TransformJobName"], "TransformJobStatus")
     return {}
 
 

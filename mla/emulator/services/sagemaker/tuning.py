@@ -85,13 +85,7 @@ def list_tuning_jobs(params, ctx):
 
 @handles("sagemaker", "StopHyperParameterTuningJob")
 def stop_tuning_job(params, ctx):
-    job = TUNING_JOBS.get(ctx, params["HyperParameterTuningJobName"])
-    status = job.snapshot()["HyperParameterTuningJobStatus"]
-    if status != "InProgress":
-        raise ServiceError("ValidationException",
-                           f"The request was rejected because the tuning job is in status {status}.")
-    job.update(HyperParameterTuningJobStatus="Stopping")
-    job.stop_requested.set()
+    TUNING_JOBS.stop(ctx, params["HyperParameterTuningJobName"], "HyperParameterTuningJobStatus")
     return {}
 
 
