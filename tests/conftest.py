@@ -2,6 +2,15 @@ import os
 
 import pytest
 
+from mla.emulator import Emulator
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """One local backend per test worker (moto's state is per process anyway)."""
+    with Emulator() as running:
+        yield running
+
 
 @pytest.fixture
 def clean_environ():

@@ -1,22 +1,13 @@
 import uuid
 
-import boto3
 import pytest
+from local_aws import dummy_session
 from sagemaker_helpers import REGION
-
-from mla.emulator import Emulator
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    with Emulator() as running:
-        yield running
 
 
 @pytest.fixture(scope="session")
 def aws(emulator):
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                    region_name=REGION)
+    session = dummy_session(REGION)
 
     class Clients:
         url = emulator.url

@@ -3,12 +3,12 @@
 import json
 import re
 
-import boto3
 import numpy as np
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ParamValidationError
 from genai_support import create_knowledge_base, load, upload_passages
+from local_aws import dummy_session
 
 from mla.emulator.protocol import service_model
 from mla.emulator.router import LocalServices
@@ -23,9 +23,8 @@ RECALL_AT_5_FLOOR = 0.85  # lexical embeddings: every shipped question shares co
 
 def client_with(client, config: Config):
     """Another client for the same service and endpoint with a different botocore config."""
-    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                 region_name="us-east-1").client(client.meta.service_model.service_name,
-                                                                 endpoint_url=client.meta.endpoint_url, config=config)
+    return dummy_session().client(client.meta.service_model.service_name, endpoint_url=client.meta.endpoint_url,
+                                  config=config)
 
 
 def test_no_handled_route_captures_another_bedrock_operation():

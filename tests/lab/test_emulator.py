@@ -5,8 +5,8 @@ import signal
 import subprocess
 import sys
 
-import boto3
 import pytest
+from local_aws import dummy_session
 
 from mla.emulator import Emulator
 from mla.emulator.protocol import ServiceError
@@ -14,8 +14,7 @@ from mla.emulator.registry import HANDLERS
 
 
 def client(emulator, service):
-    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                 region_name="us-east-1").client(service, endpoint_url=emulator.url)
+    return dummy_session().client(service, endpoint_url=emulator.url)
 
 
 def test_refuses_to_listen_beyond_loopback():
@@ -30,8 +29,7 @@ def test_mla_emulator_serves_on_loopback_and_stops_on_sigterm():
         line = proc.stdout.readline()
         assert line.startswith("local AWS backend at http://127.0.0.1:")
         url = line.split(" at ")[1].strip()
-        s3 = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                   region_name="us-east-1").client("s3", endpoint_url=url)
+        s3 = dummy_session().client("s3", endpoint_url=url)
         s3.create_bucket(Bucket="shared-state")
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["shared-state"]
     finally:
