@@ -12,7 +12,7 @@ class SandboxRefused(RuntimeError):
 
 
 def check_account(boto_session, config: SandboxConfig, region: str) -> dict:
-    """Refuse the wrong account, a production-looking alias, a region off the list or keys typed into code.
+    """Refuse the wrong account, a production-looking alias or a region off the list.
 
     Makes read-only calls only (STS GetCallerIdentity, IAM ListAccountAliases). Returns what it found.
     """
@@ -25,10 +25,6 @@ def check_account(boto_session, config: SandboxConfig, region: str) -> dict:
         raise SandboxRefused(
             "No AWS credentials found. Outside SageMaker Studio sign in with a named profile or SSO session "
             "(`aws sso login --profile NAME`, then MLA_SANDBOX_PROFILE=NAME); in Studio the execution role is used.")
-    if credentials.method == "explicit":
-        raise SandboxRefused(
-            "Access keys were passed in code. Never type keys into a notebook: use a named profile or SSO "
-            "session (MLA_SANDBOX_PROFILE), or the Studio execution role.")
     identity = boto_session.client("sts").get_caller_identity()
     if identity["Account"] != config.account_id:
         raise SandboxRefused(
