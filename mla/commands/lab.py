@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 
@@ -35,8 +36,17 @@ def main(args) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without it
         command.append("--allow-root")
     try:
-        return subprocess.call(command, env=env, cwd=workspace)
+        with _sandbox_session(env):  # aws mode: everything the session created is torn down on exit
+            return subprocess.call(command, env=env, cwd=workspace)
     except KeyboardInterrupt:
         return 0
     finally:
         emulator.stop()
+
+
+def _sandbox_session(env: dict):
+    if env["MLA_BACKEND"] != "aws":
+        return nullcontext()
+    from ..sandbox.runs import interactive_session
+
+    return interactive_session(env)

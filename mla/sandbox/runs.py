@@ -129,7 +129,7 @@ class SandboxRun:
     @contextmanager
     def signals(self, stop_all):
         """SIGINT/SIGTERM end the running notebooks (and start no more); the runner then tears each down."""
-        if threading.current_thread() is not threading.main_thread():
+        if not _in_main_thread():
             yield
             return
         previous = {sig: signal.signal(sig, lambda *_: stop_all()) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -138,3 +138,38 @@ class SandboxRun:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+@contextmanager
+def interactive_session(env: dict, console: Console | None = None):
+    """``mla lab`` in sandbox mode: one run id for every kernel of the session (set in ``env``), checked
+    before JupyterLab starts and torn down when it exits, also on Ctrl-C or SIGTERM."""
+    console = console or Console()
+    try:
+        config = load_config()
+        session = sandbox_session(config, config.regions[0])
+        identity = check_account(session, config, config.regions[0])
+    except (SandboxConfigError, SandboxRefused) as error:
+        raise SystemExit(f"mla lab: {error}") from None
+    run_id = env["MLA_RUN_ID"] = uuid.uuid4().hex[:8]
+    console.print(f"sandbox session {run_id} in account {identity['account']}: what your notebooks create is "
+                  "removed when JupyterLab exits")
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if _in_main_thread() else None
+    try:
+        yield run_id
+    finally:
+        report = teardown(session, identity["account"], config.regions, run_id=run_id)
+        for line in report.removed:
+            console.print("removed:", line)
+        for line in report.leftovers:
+            console.print(f"[red]LEFT BEHIND: {line}[/] (run `mla cleanup --run-id {run_id}`)")
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(*_):
+    raise KeyboardInterrupt
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

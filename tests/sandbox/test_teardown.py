@@ -11,6 +11,7 @@ from mla.lab import start
 from mla.sandbox import tags
 from mla.sandbox.audit import untagged_sagemaker
 from mla.sandbox.cli import duration
+from mla.sandbox.runs import interactive_session
 from mla.sandbox.teardown import course_bucket, covered_types, teardown
 
 
@@ -133,3 +134,22 @@ def test_teardown_covers_the_issue_list_in_order():
         assert order.index(earlier) < order.index(later)
     assert {"sagemaker:pipeline", "sagemaker:feature-group", "logs:log-group"} <= set(order)
     assert course_bucket(ACCOUNT, REGION) == f"mla-course-{ACCOUNT}-{REGION}"
+
+
+def test_an_interactive_session_is_torn_down_when_jupyterlab_exits(sandbox, monkeypatch):
+    env = {}
+    with pytest.raises(KeyboardInterrupt):
+        with interactive_session(env) as run_id:
+            monkeypatch.setenv("MLA_RUN_ID", env["MLA_RUN_ID"])  # what each kernel of the session inherits
+            lab = start("aws")
+            deploy_endpoint(lab.client("sagemaker"), lab.name("endpoint"))
+            assert lab.run_id == run_id and len(tagged_with(tags.RUN_ID, run_id)) == 3
+            raise KeyboardInterrupt  # Ctrl-C (SIGTERM is turned into the same)
+    assert tagged_with(tags.RUN_ID, run_id) == []
+
+
+def test_an_interactive_session_refuses_the_wrong_account_before_jupyterlab_starts(sandbox, monkeypatch):
+    monkeypatch.setenv("MLA_SANDBOX_ACCOUNT_ID", "111122223333")
+    with pytest.raises(SystemExit, match="mla lab: .*not to your sandbox account 111122223333"):
+        with interactive_session({}):
+            pytest.fail("the session must not start")
