@@ -24,6 +24,7 @@ from .environment import sdk_config_file
 # Set by `mla run` for each notebook: the metadata it declares and the name it runs under.
 DECLARED_ENV = "MLA_SANDBOX_DECLARED"
 NOTEBOOK_ENV = "MLA_NOTEBOOK"
+SESSION_ENV = "MLA_SANDBOX_SESSION"  # set by `mla lab` in sandbox mode: every kernel's resources share it
 RUN_WALL_LIMIT_S = 600  # how long an interactive endpoint is priced for when no runner bounds the notebook
 
 
@@ -39,11 +40,14 @@ def start_aws(region: str | None) -> Lab:
         identity = check_account(session, config, region)
     except SandboxRefused as error:
         raise BackendError(str(error)) from None
-    run_id = os.environ.setdefault("MLA_RUN_ID", uuid.uuid4().hex[:8])
+    session_id = os.environ.get(SESSION_ENV)
+    fresh = f"{session_id}-{uuid.uuid4().hex[:3]}" if session_id else uuid.uuid4().hex[:8]  # unique names per kernel
+    run_id = os.environ.setdefault("MLA_RUN_ID", fresh)
     notebook = os.environ.get(NOTEBOOK_ENV, "")
     declared_json = os.environ.get(DECLARED_ENV)
     declared = declared_resources({"mla": {"resources": json.loads(declared_json)}}) if declared_json else None
-    policy = hook.Policy(config, tags.course_tags(run_id, notebook, config.owner, config.expiry_hours), declared,
+    policy = hook.Policy(config, tags.course_tags(run_id, notebook, config.owner, config.expiry_hours,
+                                                  session=session_id), declared,
                          shared_bucket=course_bucket(identity["account"], region))
     hook.install(policy)
     lab = Lab("aws", region, config.endpoint_url)

@@ -1,4 +1,5 @@
-"""``mla cleanup (--run-id ID | --older-than DURATION)``: sandbox teardown by hand, or as a scheduled reaper."""
+"""``mla cleanup (--run-id ID | --session ID | --older-than DURATION)``: sandbox teardown by hand, or as a
+scheduled reaper."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def duration(text: str) -> dt.timedelta:
 def add_arguments(parser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--run-id", help="remove everything tagged with this run id (printed by the lab at start)")
+    which.add_argument("--session", help="remove everything an `mla lab` session created (printed at its start)")
     which.add_argument("--older-than", type=_duration_arg, metavar="DURATION",
                        help="remove every course resource created longer ago than this, e.g. 45m, 2h, 1d")
     parser.add_argument("--wait", type=float, default=600, metavar="S",
@@ -47,7 +49,7 @@ def main(args) -> int:
     except (SandboxConfigError, SandboxRefused) as error:
         print(f"mla cleanup: {error}")
         return 2
-    report = teardown(session, identity["account"], config.regions, run_id=args.run_id,
+    report = teardown(session, identity["account"], config.regions, run_id=args.run_id, session_id=args.session,
                       older_than=args.older_than, wait_s=args.wait)
     for line in report.removed:
         print("removed:", line)

@@ -16,7 +16,7 @@ import nbformat
 from rich.console import Console
 from rich.table import Table
 
-from ..lab.aws import DECLARED_ENV, NOTEBOOK_ENV
+from ..lab.aws import DECLARED_ENV, NOTEBOOK_ENV, SESSION_ENV
 from .audit import untagged_sagemaker
 from .config import SandboxConfig, SandboxConfigError, load_config
 from .estimate import Estimate, EstimateError, declared_resources, estimate, price_table
@@ -142,8 +142,8 @@ class SandboxRun:
 
 @contextmanager
 def interactive_session(env: dict, console: Console | None = None):
-    """``mla lab`` in sandbox mode: one run id for every kernel of the session (set in ``env``), checked
-    before JupyterLab starts and torn down when it exits, also on Ctrl-C or SIGTERM."""
+    """``mla lab`` in sandbox mode: a session id for every kernel (set in ``env``), the account checked before
+    JupyterLab starts, and everything the session tagged torn down when it exits, also on Ctrl-C or SIGTERM."""
     console = console or Console()
     try:
         config = load_config()
@@ -151,18 +151,18 @@ def interactive_session(env: dict, console: Console | None = None):
         identity = check_account(session, config, config.regions[0])
     except (SandboxConfigError, SandboxRefused) as error:
         raise SystemExit(f"mla lab: {error}") from None
-    run_id = env["MLA_RUN_ID"] = uuid.uuid4().hex[:8]
-    console.print(f"sandbox session {run_id} in account {identity['account']}: what your notebooks create is "
+    session_id = env[SESSION_ENV] = uuid.uuid4().hex[:6]
+    console.print(f"sandbox session {session_id} in account {identity['account']}: what your notebooks create is "
                   "removed when JupyterLab exits")
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if _in_main_thread() else None
     try:
-        yield run_id
+        yield session_id
     finally:
-        report = teardown(session, identity["account"], config.regions, run_id=run_id)
+        report = teardown(session, identity["account"], config.regions, session_id=session_id)
         for line in report.removed:
             console.print("removed:", line)
         for line in report.leftovers:
-            console.print(f"[red]LEFT BEHIND: {line}[/] (run `mla cleanup --run-id {run_id}`)")
+            console.print(f"[red]LEFT BEHIND: {line}[/] (run `mla cleanup --session {session_id}`)")
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 RUN_ID = "mla:run-id"
+SESSION = "mla:session"  # the `mla lab` session a kernel belongs to; equals the run id under `mla run`
 NOTEBOOK = "mla:notebook"
 COURSE = "mla:course"
 OWNER = "mla:owner"
@@ -20,10 +21,10 @@ _UNSAFE = re.compile(r"[^\w.:/=+\-@ ]")  # keeps values inside the tag character
 
 
 def course_tags(run_id: str, notebook: str, owner: str, expiry_hours: float,
-                now: dt.datetime | None = None) -> dict[str, str]:
+                now: dt.datetime | None = None, session: str | None = None) -> dict[str, str]:
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     expires = now + dt.timedelta(hours=expiry_hours)
-    values = {RUN_ID: run_id, NOTEBOOK: notebook or "interactive", COURSE: COURSE_NAME, OWNER: owner,
+    values = {RUN_ID: run_id, SESSION: session or run_id, NOTEBOOK: notebook or "interactive", COURSE: COURSE_NAME, OWNER: owner,
               CREATED_AT: _iso(now), EXPIRES_AT: _iso(expires)}
     return {key: _UNSAFE.sub("-", value)[:256] for key, value in values.items()}
 

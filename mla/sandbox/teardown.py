@@ -212,23 +212,25 @@ def course_bucket(account_id: str, region: str) -> str:
     return f"mla-course-{account_id}-{region}"
 
 
-def teardown(session, account_id: str, regions, *, run_id: str | None = None,
+def teardown(session, account_id: str, regions, *, run_id: str | None = None, session_id: str | None = None,
              older_than: dt.timedelta | None = None, wait_s: float = 600, poll_s: float = 5) -> TeardownReport:
-    """Remove everything tagged with ``run_id`` (or every course resource created before now - ``older_than``)
-    and the matching objects of the course bucket; then verify, waiting up to ``wait_s`` for slow deletions."""
-    if (run_id is None) == (older_than is None):
-        raise ValueError("teardown needs exactly one of run_id or older_than")
+    """Remove everything tagged with ``run_id`` (one kernel), or ``session_id`` (every kernel of an ``mla lab``
+    session), or every course resource created before now - ``older_than``; and the matching objects of the
+    course bucket. Then verify, waiting up to ``wait_s`` for slow deletions."""
+    if sum(x is not None for x in (run_id, session_id, older_than)) != 1:
+        raise ValueError("teardown needs exactly one of run_id, session_id or older_than")
+    cutoff = None
     if run_id is not None:
-        tag_filter = {"Key": tags.RUN_ID, "Values": [run_id]}
-        cutoff = None
+        tag_filter, prefix = {"Key": tags.RUN_ID, "Values": [run_id]}, f"runs/{run_id}/"
+    elif session_id is not None:  # its kernels' run ids are <session>-<suffix>, so their prefixes share this one
+        tag_filter, prefix = {"Key": tags.SESSION, "Values": [session_id]}, f"runs/{session_id}"
     else:
-        tag_filter = {"Key": tags.COURSE, "Values": [tags.COURSE_NAME]}
+        tag_filter, prefix = {"Key": tags.COURSE, "Values": [tags.COURSE_NAME]}, "runs/"
         cutoff = dt.datetime.now(dt.UTC) - older_than
     report = TeardownReport()
     for region in regions:
         s3 = session.client("s3", region_name=region)
         bucket = course_bucket(account_id, region)
-        prefix = f"runs/{run_id}/" if run_id else "runs/"
         emptied = empty_prefix(s3, bucket, prefix, cutoff)
         if emptied:
             report.removed.append(f"s3 objects: {emptied} under s3://{bucket}/{prefix}")

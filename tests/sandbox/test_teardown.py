@@ -139,13 +139,19 @@ def test_teardown_covers_the_issue_list_in_order():
 def test_an_interactive_session_is_torn_down_when_jupyterlab_exits(sandbox, monkeypatch):
     env = {}
     with pytest.raises(KeyboardInterrupt):
-        with interactive_session(env) as run_id:
-            monkeypatch.setenv("MLA_RUN_ID", env["MLA_RUN_ID"])  # what each kernel of the session inherits
-            lab = start("aws")
-            deploy_endpoint(lab.client("sagemaker"), lab.name("endpoint"))
-            assert lab.run_id == run_id and len(tagged_with(tags.RUN_ID, run_id)) == 3
+        with interactive_session(env) as session_id:
+            for name, value in env.items():  # what every kernel of the session inherits
+                monkeypatch.setenv(name, value)
+            kernels = []
+            for _ in range(2):  # two notebooks open at once: their own run ids, so their names never clash
+                monkeypatch.delenv("MLA_RUN_ID", raising=False)
+                kernels.append(start("aws"))
+                deploy_endpoint(kernels[-1].client("sagemaker"), kernels[-1].name("endpoint"))
+            assert kernels[0].run_id != kernels[1].run_id
+            assert all(k.run_id.startswith(session_id) for k in kernels)
+            assert len(tagged_with(tags.SESSION, session_id)) == 6
             raise KeyboardInterrupt  # Ctrl-C (SIGTERM is turned into the same)
-    assert tagged_with(tags.RUN_ID, run_id) == []
+    assert tagged_with(tags.SESSION, session_id) == []
 
 
 def test_an_interactive_session_refuses_the_wrong_account_before_jupyterlab_starts(sandbox, monkeypatch):
