@@ -25,6 +25,7 @@ DELETE_FOR = {
     ("sagemaker", "CreatePipeline"): ("DeletePipeline", _same("PipelineName")),
     ("sagemaker", "CreateFeatureGroup"): ("DeleteFeatureGroup", _same("FeatureGroupName")),
     ("sagemaker", "CreateModelPackageGroup"): ("DeleteModelPackageGroup", _same("ModelPackageGroupName")),
+    ("sagemaker", "CreateModelPackage"): ("DeleteModelPackage", {}),  # named by the response, see RESPONSE_KEYS
     ("logs", "CreateLogGroup"): ("DeleteLogGroup", _same("logGroupName")),
     ("kinesis", "CreateStream"): ("DeleteStream", _same("StreamName")),
     ("firehose", "CreateDeliveryStream"): ("DeleteDeliveryStream", _same("DeliveryStreamName")),
@@ -39,6 +40,7 @@ DELETE_FOR = {
 RESPONSE_KEYS = {
     ("bedrock", "CreateGuardrail"): {"guardrailIdentifier": "guardrailId"},
     ("bedrock-agent", "CreateKnowledgeBase"): {"knowledgeBaseId": "knowledgeBase.knowledgeBaseId"},
+    ("sagemaker", "CreateModelPackage"): {"ModelPackageName": "ModelPackageArn"},
 }
 _ALREADY_GONE = ("NoSuchKey", "NoSuchBucket", "ResourceNotFound", "ValidationException", "ResourceNotFoundException")
 

@@ -7,7 +7,8 @@ bootstrap) stays fast however heavy a service's libraries are.
 import importlib
 
 # module -> the SigV4 signing name of the requests it answers
-SERVICE_MODULES: dict[str, str] = {"sagemaker": "sagemaker", "feature_store": "sagemaker", "bedrock": "bedrock"}
+SERVICE_MODULES: dict[str, str] = {"sagemaker": "sagemaker", "feature_store": "sagemaker", "bedrock": "bedrock",
+                                   "model_registry": "sagemaker"}
 
 
 def load_for(signing_name: str) -> None:
