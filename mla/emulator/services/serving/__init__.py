@@ -1,0 +1,6 @@
+"""SageMaker hosting that really serves in local mode: models, endpoint configurations and endpoints
+(real-time, serverless, asynchronous, multi-model), InvokeEndpoint with variants and shadow variants,
+blue/green deployments with auto-rollback, autoscaling, data capture and endpoint metrics.
+Everything else falls through to moto (or to the training layer in ``services/sagemaker``)."""
+
+from . import endpoints, runtime  # noqa: F401  (importing registers the handlers)

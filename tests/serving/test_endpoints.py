@@ -1,0 +1,152 @@
+"""Models and endpoints through boto3: real predictions, statuses, errors, describe/list, deletion."""
+
+import json
+import socket
+
+import numpy as np
+import pytest
+import xgboost as xgb
+from botocore.exceptions import ClientError
+from serving_helpers import (
+    create_model,
+    csv_body,
+    deploy,
+    features,
+    put_xgboost_model,
+    tar_files,
+    train_booster,
+    variant,
+    wait_status,
+    xgboost_image,
+)
+
+from mla.emulator.services.serving import endpoints
+
+INFERENCE_PY = b'''
+import json, os
+import numpy as np
+
+def model_fn(model_dir):
+    with open(os.path.join(model_dir, "weights.json")) as f:
+        return np.array(json.load(f))
+
+def input_fn(body, content_type):
+    if content_type != "application/json":
+        raise ValueError("only JSON please")
+    return np.array(json.loads(body)["rows"])
+
+def predict_fn(data, weights):
+    if np.isnan(data).any():
+        raise RuntimeError("NaN in the input")
+    return data @ weights
+
+def output_fn(prediction, accept):
+    return json.dumps({"scores": prediction.tolist()}), "application/json"
+'''
+
+
+def test_xgboost_endpoint_serves_the_boosters_own_predictions(aws, bucket, name):
+    booster = train_booster()
+    url = put_xgboost_model(aws.s3, bucket, f"{name}/model.tar.gz", booster)
+    create_model(aws.sagemaker, name, url)
+    aws.sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant(name)])
+    aws.sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    assert aws.sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] == "Creating"
+    description = wait_status(aws.sagemaker, name)
+    assert description["EndpointStatus"] == "InService", description.get("FailureReason")
+    assert description["ProductionVariants"][0]["CurrentInstanceCount"] == 1
+    rows = features(7, seed=3)
+    expected = booster.predict(xgb.DMatrix(rows))
+
+    response = aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body=csv_body(rows))
+    assert response["InvokedProductionVariant"] == "AllTraffic"
+    assert response["ContentType"].startswith("text/csv")
+    np.testing.assert_allclose(np.array(response["Body"].read().decode().split(","), dtype=float), expected, rtol=1e-6)
+
+    as_json = aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv",
+                                                    Accept="application/json", Body=csv_body(rows))
+    scores = [p["score"] for p in json.loads(as_json["Body"].read())["predictions"]]
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+
+    listed = aws.sagemaker.list_endpoints(NameContains=name)["Endpoints"]
+    assert [(e["EndpointName"], e["EndpointStatus"]) for e in listed] == [(name, "InService")]
+    port = endpoints.ENDPOINTS[("us-east-1", name)].variants[0].server.port
+    aws.sagemaker.delete_endpoint(EndpointName=name)
+    with pytest.raises(ClientError, match="Could not find endpoint"):
+        aws.sagemaker.describe_endpoint(EndpointName=name)
+    with pytest.raises(ClientError) as missing:
+        aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body="1,2,3")
+    assert missing.value.response["Error"]["Code"] == "ValidationError"
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the model server's port is freed once the endpoint is gone
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the deleted endpoint's model server still listens")
+
+
+def test_invoke_errors_have_the_service_shapes(aws, bucket, name, monkeypatch):
+    with pytest.raises(ClientError) as unknown:
+        aws.sagemaker_runtime.invoke_endpoint(EndpointName=f"{name}-nope", ContentType="text/csv", Body="1")
+    assert unknown.value.response["Error"]["Code"] == "ValidationError"
+    assert "not found" in unknown.value.response["Error"]["Message"]
+
+    url = put_xgboost_model(aws.s3, bucket, f"{name}/model.tar.gz", train_booster())
+    create_model(aws.sagemaker, name, url)
+    deploy(aws.sagemaker, name, [variant(name)])
+    with pytest.raises(ClientError) as too_big:
+        aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv",
+                                              Body=b"1" * (6 * 1024 * 1024 + 1))
+    assert too_big.value.response["Error"]["Code"] == "ValidationError"
+    with pytest.raises(ClientError) as unsupported:
+        aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="image/png", Body=b"\x89PNG")
+    error = unsupported.value.response
+    assert error["Error"]["Code"] == "ModelError" and error["OriginalStatusCode"] == 415
+    with pytest.raises(ClientError) as wrong_width:  # the booster has 3 features; xgboost itself refuses 5
+        aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body="1,2,3,4,5")
+    assert wrong_width.value.response["OriginalStatusCode"] == 500
+    assert "/aws/sagemaker/Endpoints/" in wrong_width.value.response["LogStreamArn"]
+    aws.sagemaker.delete_endpoint(EndpointName=name)
+
+
+def test_endpoint_fails_with_a_reason_when_the_model_cannot_load(aws, bucket, name):
+    create_model(aws.sagemaker, name, f"s3://{bucket}/{name}/absent/model.tar.gz")
+    description = deploy(aws.sagemaker, name, [variant(name)])
+    assert description["EndpointStatus"] == "Failed"
+    assert f"{name}/absent/model.tar.gz" in description["FailureReason"]
+    aws.s3.put_object(Bucket=bucket, Key=f"{name}/junk.tar.gz", Body=tar_files({"xgboost-model": b"not a model"}))
+    create_model(aws.sagemaker, f"{name}-junk", f"s3://{bucket}/{name}/junk.tar.gz")
+    junk = deploy(aws.sagemaker, f"{name}-junk", [variant(f"{name}-junk")])
+    assert junk["EndpointStatus"] == "Failed" and "could not be loaded" in junk["FailureReason"]
+
+
+def test_inference_handlers_from_the_artifacts_code_folder_run_in_their_own_process(aws, bucket, name):
+    weights = [0.5, -2.0, 1.0]
+    aws.s3.put_object(Bucket=bucket, Key=f"{name}/model.tar.gz", Body=tar_files(
+        {"weights.json": json.dumps(weights).encode(), "code/inference.py": INFERENCE_PY}))
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    create_model(aws.sagemaker, name, f"s3://{bucket}/{name}/model.tar.gz", image=image)
+    description = deploy(aws.sagemaker, name, [variant(name)])
+    assert description["EndpointStatus"] == "InService", description.get("FailureReason")
+    rows = features(4, seed=5)
+    response = aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="application/json",
+                                                     Body=json.dumps({"rows": rows.tolist()}))
+    np.testing.assert_allclose(json.loads(response["Body"].read())["scores"], rows @ np.array(weights))
+    with pytest.raises(ClientError) as failing:
+        aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="application/json",
+                                              Body=json.dumps({"rows": [[float("nan"), 1, 2]]}))
+    assert failing.value.response["OriginalStatusCode"] == 500
+    assert "NaN in the input" in failing.value.response["OriginalMessage"]
+    aws.sagemaker.delete_endpoint(EndpointName=name)
+
+
+def test_unsupported_image_without_handlers_fails_clearly(aws, bucket, name):
+    url = put_xgboost_model(aws.s3, bucket, f"{name}/model.tar.gz", train_booster())
+    create_model(aws.sagemaker, name, url, image="123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own:latest")
+    description = deploy(aws.sagemaker, name, [variant(name)])
+    assert description["EndpointStatus"] == "Failed" and "inference.py" in description["FailureReason"]
+    assert xgboost_image() not in description["FailureReason"]
