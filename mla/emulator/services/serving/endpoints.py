@@ -369,6 +369,9 @@ def _client_for(url: str, region: str, service: str):
 def flush() -> None:
     metrics.RECORDER.flush(_client_for)
     capture.WRITER.flush(_client_for)
+    for endpoint in list(ENDPOINTS.values()):
+        for log in list(endpoint.logs.values()):
+            log.flush()
 
 
 def _tick_forever() -> None:
