@@ -52,7 +52,7 @@ def variant(model_name, variant_name="AllTraffic", weight=1.0, count=1):
             "InstanceType": "ml.m5.large", "InitialVariantWeight": weight}
 
 
-def wait_status(sagemaker, endpoint_name, wanted=("InService", "Failed"), timeout=30):
+def wait_status(sagemaker, endpoint_name, wanted=("InService", "Failed"), timeout=60):
     deadline = time.monotonic() + timeout
     while True:
         description = sagemaker.describe_endpoint(EndpointName=endpoint_name)

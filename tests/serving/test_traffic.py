@@ -26,7 +26,7 @@ def two_models(aws, bucket, name):
     return boosters
 
 
-def wait_until(check, timeout=10):
+def wait_until(check, timeout=60):
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "condition not reached in time"
