@@ -9,26 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from . import tags
-
-# list operation -> (result key, ARN key, name of the "created after" filter)
-LISTS = {
-    "list_endpoints": ("Endpoints", "EndpointArn", "CreationTimeAfter"),
-    "list_endpoint_configs": ("EndpointConfigs", "EndpointConfigArn", "CreationTimeAfter"),
-    "list_models": ("Models", "ModelArn", "CreationTimeAfter"),
-    "list_training_jobs": ("TrainingJobSummaries", "TrainingJobArn", "CreationTimeAfter"),
-    "list_processing_jobs": ("ProcessingJobSummaries", "ProcessingJobArn", "CreationTimeAfter"),
-    "list_transform_jobs": ("TransformJobSummaries", "TransformJobArn", "CreationTimeAfter"),
-    "list_hyper_parameter_tuning_jobs": ("HyperParameterTuningJobSummaries", "HyperParameterTuningJobArn",
-                                         "CreationTimeAfter"),
-    "list_notebook_instances": ("NotebookInstances", "NotebookInstanceArn", "CreationTimeAfter"),
-    "list_pipelines": ("PipelineSummaries", "PipelineArn", "CreatedAfter"),
-    "list_monitoring_schedules": ("MonitoringScheduleSummaries", "MonitoringScheduleArn", "CreationTimeAfter"),
-    "list_feature_groups": ("FeatureGroupSummaries", "FeatureGroupArn", "CreationTimeAfter"),
-}
+from .listing import NO_RETRIES, SAGEMAKER
 
 
 @dataclass
@@ -38,19 +22,16 @@ class AuditReport:
 
 
 def untagged_sagemaker(session, region: str, since: dt.datetime) -> AuditReport:
-    # no retries: a list the account will not answer is reported as unchecked rather than waited on
-    client = session.client("sagemaker", region_name=region, config=Config(retries={"total_max_attempts": 1}))
+    client = session.client("sagemaker", region_name=region, config=NO_RETRIES)
     report = AuditReport()
-    for operation, (key, arn_key, after) in LISTS.items():
+    for listing in SAGEMAKER:
         try:
-            items = [item for page in client.get_paginator(operation).paginate(**{after: since})
-                     for item in page[key] if item.get("CreationTime", since) >= since]  # filter not honoured everywhere
-            for item in items:
-                found = client.list_tags(ResourceArn=item[arn_key]).get("Tags", [])
+            for item in listing.items(client, since=since):
+                found = client.list_tags(ResourceArn=item[listing.arn_key]).get("Tags", [])
                 if not any(tag["Key"] == tags.RUN_ID for tag in found):
-                    report.untagged.append(f"{item[arn_key]} was created during the run without the "
+                    report.untagged.append(f"{item[listing.arn_key]} was created during the run without the "
                                            f"{tags.RUN_ID} tag")
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "error")
-            report.unchecked.append(f"{operation} in {region}: {code}")
+            report.unchecked.append(f"{listing.operation} in {region}: {code}")
     return report

@@ -55,6 +55,8 @@ def main(args) -> int:
         print("removed:", line)
     for line in report.leftovers:
         print("LEFT BEHIND:", line)
+    for line in report.unchecked:
+        print("not checked by name (the account did not answer):", line)
     print(f"mla cleanup: {len(report.removed)} removed, {len(report.leftovers)} left behind "
           f"in {', '.join(config.regions)}")
     return 0 if report.clean else 1

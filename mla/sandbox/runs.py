@@ -155,10 +155,13 @@ def interactive_session(env: dict, console: Console | None = None):
     console.print(f"sandbox session {session_id} in account {identity['account']}: what your notebooks create is "
                   "removed when JupyterLab exits")
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if _in_main_thread() else None
+    started = dt.datetime.now(dt.UTC)
     try:
         yield session_id
     finally:
         report = teardown(session, identity["account"], config.regions, session_id=session_id)
+        for region in config.regions:
+            report.leftovers += untagged_sagemaker(session, region, started).untagged
         for line in report.removed:
             console.print("removed:", line)
         for line in report.leftovers:

@@ -2,7 +2,9 @@
 then look again until nothing selected is alive.
 
 Resources are found with the Resource Groups Tagging API (``GetResources`` with a tag filter), which covers
-every taggable service in one call per region; each resource type then has its own removal step.
+every taggable service in one call per region; for a run or session, SageMaker resources and buckets whose names
+``lab.name`` made (``mla-<run id>-...``) are found as well, in case a tag never arrived. Each resource type then
+has its own removal step.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from botocore.exceptions import ClientError
 
 from . import tags
+from .listing import NO_RETRIES, SAGEMAKER
 
 GONE_CODES = {"ResourceNotFound", "ResourceNotFoundException", "NoSuchBucket", "NoSuchEntity", "NotFound", "404"}
 _ARN = re.compile(r"arn:aws[\w-]*:[^'\"\s,()]+")
@@ -39,6 +42,7 @@ class Found:
 class TeardownReport:
     removed: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)  # name lookups the account would not answer
 
     @property
     def clean(self) -> bool:
@@ -63,6 +67,22 @@ def discover(session, region: str, tag_filters: list[dict]) -> list[Found]:
     for page in client.get_paginator("get_resources").paginate(TagFilters=tag_filters):
         for item in page["ResourceTagMappingList"]:
             found.append(parse_arn(item["ResourceARN"], {t["Key"]: t["Value"] for t in item.get("Tags", [])}))
+    return found
+
+
+def discover_by_name(session, region: str, prefix: str, unchecked: list[str]) -> list[Found]:
+    """SageMaker resources and S3 buckets whose names start with ``prefix``."""
+    found = []
+    sagemaker = session.client("sagemaker", region_name=region, config=NO_RETRIES)
+    for listing in SAGEMAKER:
+        try:
+            found += [replace(parse_arn(item[listing.arn_key], {}), name=item[listing.name_key])  # ARNs lowercase it
+                      for item in listing.items(sagemaker, name_contains=prefix)
+                      if item[listing.name_key].startswith(prefix)]
+        except ClientError as error:
+            unchecked.append(f"{listing.operation} in {region}: {error.response.get('Error', {}).get('Code')}")
+    buckets = session.client("s3", region_name=region).list_buckets().get("Buckets", [])
+    found += [parse_arn(f"arn:aws:s3:::{b['Name']}", {}) for b in buckets if b["Name"].startswith(prefix)]
     return found
 
 
@@ -219,24 +239,34 @@ def teardown(session, account_id: str, regions, *, run_id: str | None = None, se
     course bucket. Then verify, waiting up to ``wait_s`` for slow deletions."""
     if sum(x is not None for x in (run_id, session_id, older_than)) != 1:
         raise ValueError("teardown needs exactly one of run_id, session_id or older_than")
-    cutoff = None
+    cutoff, name_prefix = None, None
     if run_id is not None:
-        tag_filter, prefix = {"Key": tags.RUN_ID, "Values": [run_id]}, f"runs/{run_id}/"
+        tag_filter, prefix, name_prefix = {"Key": tags.RUN_ID, "Values": [run_id]}, f"runs/{run_id}/", f"mla-{run_id}-"
     elif session_id is not None:  # its kernels' run ids are <session>-<suffix>, so their prefixes share this one
         tag_filter, prefix = {"Key": tags.SESSION, "Values": [session_id]}, f"runs/{session_id}"
+        name_prefix = f"mla-{session_id}-"
     else:
         tag_filter, prefix = {"Key": tags.COURSE, "Values": [tags.COURSE_NAME]}, "runs/"
         cutoff = dt.datetime.now(dt.UTC) - older_than
     report = TeardownReport()
+
+    def selected(region: str, unchecked: list[str]) -> list[Found]:
+        found = [f for f in discover(session, region, [tag_filter]) if _selected(f, cutoff)]
+        if name_prefix:
+            known = {(f.service, f.type, f.name) for f in found}
+            found += [f for f in discover_by_name(session, region, name_prefix, unchecked)
+                      if (f.service, f.type, f.name) not in known]
+        return found
+
     for region in regions:
         s3 = session.client("s3", region_name=region)
         bucket = course_bucket(account_id, region)
         emptied = empty_prefix(s3, bucket, prefix, cutoff)
         if emptied:
             report.removed.append(f"s3 objects: {emptied} under s3://{bucket}/{prefix}")
-        selected = [f for f in discover(session, region, [tag_filter]) if _selected(f, cutoff)]
-        errors = _remove_until_gone(session, region, selected, report, time.monotonic() + wait_s, poll_s)
-        for found in verify(session, region, tag_filter, cutoff):
+        errors = _remove_until_gone(session, region, selected(region, report.unchecked), report,
+                                    time.monotonic() + wait_s, poll_s)
+        for found in verify(session, region, selected(region, [])):
             why = errors.get(found.arn) or ("no teardown step for this resource type; remove it by hand"
                                             if (found.service, found.type) not in STEPS else "still there")
             report.leftovers.append(f"{found.label}: {why}")
@@ -282,12 +312,11 @@ def _remove_until_gone(session, region, selected, report, deadline, poll_s) -> d
     return errors
 
 
-def verify(session, region: str, tag_filter: dict, cutoff: dt.datetime | None) -> list[Found]:
-    """Look again: every selected resource that still exists or runs, and any type teardown cannot handle."""
+def verify(session, region: str, found: list[Found]) -> list[Found]:
+    """Look again: each resource that still exists or runs, and any of a type teardown cannot handle."""
     left = []
-    for found in discover(session, region, [tag_filter]):
-        step = STEPS.get((found.service, found.type))
-        if _selected(found, cutoff) and (step is None or step[2](session.client(found.service, region_name=region),
-                                                                  found.name)):
-            left.append(found)
+    for item in found:
+        step = STEPS.get((item.service, item.type))
+        if step is None or step[2](session.client(item.service, region_name=region), item.name):
+            left.append(item)
     return left

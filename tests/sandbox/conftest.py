@@ -39,5 +39,12 @@ def sandbox(emulator, clean_environ, monkeypatch, tmp_path):
     monkeypatch.setattr(hook, "_active", None)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     yield emulator
-    # the emulator's state outlives the test: sweep every course resource so tests stay independent
-    teardown(boto3.session.Session(region_name=REGION), ACCOUNT, [REGION], older_than=dt.timedelta(0), wait_s=0)
+    # the emulator's state outlives the test: sweep every course resource so tests stay independent (the
+    # local serving layer keeps no tags, so its endpoints and configs go by name)
+    session = boto3.session.Session(region_name=REGION)
+    teardown(session, ACCOUNT, [REGION], older_than=dt.timedelta(0), wait_s=0)
+    sagemaker = session.client("sagemaker")
+    for endpoint in sagemaker.list_endpoints(NameContains="mla-")["Endpoints"]:
+        sagemaker.delete_endpoint(EndpointName=endpoint["EndpointName"])
+    for config in sagemaker.list_endpoint_configs(NameContains="mla-")["EndpointConfigs"]:
+        sagemaker.delete_endpoint_config(EndpointConfigName=config["EndpointConfigName"])

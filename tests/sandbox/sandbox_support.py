@@ -8,8 +8,8 @@ REGION = "us-east-1"
 
 def tagged_with(key: str, value: str) -> list[str]:
     client = boto3.session.Session(region_name=REGION).client("resourcegroupstaggingapi")
-    return [r["ResourceARN"] for r in client.get_resources(TagFilters=[{"Key": key, "Values": [value]}])
-            ["ResourceTagMappingList"]]
+    pages = client.get_paginator("get_resources").paginate(TagFilters=[{"Key": key, "Values": [value]}])
+    return [r["ResourceARN"] for page in pages for r in page["ResourceTagMappingList"]]
 
 
 def deploy_endpoint(sagemaker, name: str, instance_type: str = "ml.t2.medium", role: str | None = None) -> None:

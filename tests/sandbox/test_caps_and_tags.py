@@ -20,28 +20,33 @@ def lab(sandbox):
     yield lab
     report = teardown(boto3.session.Session(region_name=REGION), ACCOUNT, [REGION], run_id=lab.run_id, wait_s=0)
     assert report.clean and tagged_with(tags.RUN_ID, lab.run_id) == [], report
+    assert boto3.client("sagemaker").list_endpoints(NameContains=lab.run_id)["Endpoints"] == []
 
 
 def tags_of(client, arn):
     return {t["Key"]: t["Value"] for t in client.list_tags(ResourceArn=arn)["Tags"]}
 
 
-def test_every_create_call_is_tagged_even_from_a_plain_boto3_client(lab, monkeypatch):
+def test_every_create_call_is_tagged_even_from_a_plain_boto3_client(lab):
     sagemaker = boto3.client("sagemaker")  # the learner's own client, not lab.client
+    sent = {}
+    sagemaker.meta.events.register("before-call.sagemaker.*", lambda model, params, **_: sent.__setitem__(
+        model.name, {t["Key"]: t["Value"] for t in json.loads(params["body"]).get("Tags", [])}))
     name = lab.name("endpoint")
     deploy_endpoint(sagemaker, name)
-    arn = sagemaker.describe_endpoint(EndpointName=name)["EndpointArn"]
-    found = tags_of(sagemaker, arn)
-    assert found[tags.RUN_ID] == lab.run_id and found[tags.COURSE] == tags.COURSE_NAME
-    assert {tags.OWNER, tags.NOTEBOOK, tags.CREATED_AT, tags.EXPIRES_AT} <= set(found)
-    expires = tags.parse_time(found[tags.EXPIRES_AT]) - tags.parse_time(found[tags.CREATED_AT])
+    assert set(sent) == {"CreateModel", "CreateEndpointConfig", "CreateEndpoint"}
+    for found in sent.values():  # what went over the wire, whatever the backend keeps
+        assert found[tags.RUN_ID] == lab.run_id and found[tags.COURSE] == tags.COURSE_NAME
+        assert {tags.SESSION, tags.OWNER, tags.NOTEBOOK, tags.CREATED_AT, tags.EXPIRES_AT} <= set(found)
+    kept = tags_of(sagemaker, sagemaker.describe_model(ModelName=name)["ModelArn"])
+    assert kept == sent["CreateModel"]
+    expires = tags.parse_time(kept[tags.EXPIRES_AT]) - tags.parse_time(kept[tags.CREATED_AT])
     assert expires.total_seconds() == 4 * 3600
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName=f"/mla/{lab.run_id}", tags={"team": "me"})
     group = logs.describe_log_groups(logGroupNamePrefix=f"/mla/{lab.run_id}")["logGroups"][0]
-    kept = logs.list_tags_for_resource(resourceArn=group["logGroupArn"])["tags"]
-    assert kept["team"] == "me" and kept[tags.RUN_ID] == lab.run_id
-    logs.delete_log_group(logGroupName=f"/mla/{lab.run_id}")
+    merged = logs.list_tags_for_resource(resourceArn=group["logGroupArn"])["tags"]
+    assert merged["team"] == "me" and merged[tags.RUN_ID] == lab.run_id
 
 
 @pytest.mark.parametrize("variant,message", [

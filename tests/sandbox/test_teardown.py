@@ -61,7 +61,10 @@ def test_teardown_leaves_other_runs_alone(lab):
     theirs = lab("their001")  # one lab per kernel: the later start tags what follows
     deploy_endpoint(theirs.client("sagemaker"), theirs.name("endpoint"))
     assert run_teardown(mine.run_id).clean
-    assert tagged_with(tags.RUN_ID, mine.run_id) == [] and len(tagged_with(tags.RUN_ID, theirs.run_id)) == 3
+    sagemaker = session().client("sagemaker")
+    assert sagemaker.list_endpoints(NameContains=mine.run_id)["Endpoints"] == []
+    assert len(sagemaker.list_endpoints(NameContains=theirs.run_id)["Endpoints"]) == 1
+    assert tagged_with(tags.RUN_ID, mine.run_id) == [] and tagged_with(tags.RUN_ID, theirs.run_id)
 
 
 def test_a_resource_type_teardown_cannot_remove_is_reported_as_a_leftover(lab):
@@ -104,7 +107,7 @@ def test_the_audit_reports_an_untagged_sagemaker_resource_created_in_the_window(
     deploy_endpoint(sagemaker, "untagged-endpoint-1")
     try:
         report = untagged_sagemaker(session(), REGION, since)
-        assert any("endpoint/untagged-endpoint-1 was created during the run without" in line for line in report.untagged)
+        assert any("model/untagged-endpoint-1 was created during the run without" in line for line in report.untagged)
         later = untagged_sagemaker(session(), REGION, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
         assert later.untagged == []
     finally:
@@ -149,9 +152,10 @@ def test_an_interactive_session_is_torn_down_when_jupyterlab_exits(sandbox, monk
                 deploy_endpoint(kernels[-1].client("sagemaker"), kernels[-1].name("endpoint"))
             assert kernels[0].run_id != kernels[1].run_id
             assert all(k.run_id.startswith(session_id) for k in kernels)
-            assert len(tagged_with(tags.SESSION, session_id)) == 6
+            assert len(session().client("sagemaker").list_endpoints(NameContains=session_id)["Endpoints"]) == 2
             raise KeyboardInterrupt  # Ctrl-C (SIGTERM is turned into the same)
     assert tagged_with(tags.SESSION, session_id) == []
+    assert session().client("sagemaker").list_endpoints(NameContains=session_id)["Endpoints"] == []
 
 
 def test_an_interactive_session_refuses_the_wrong_account_before_jupyterlab_starts(sandbox, monkeypatch):
