@@ -22,6 +22,10 @@ class SandboxConfigError(ValueError):
     """The sandbox settings are missing or invalid."""
 
 
+class SandboxNotConfigured(SandboxConfigError):
+    """No sandbox account or region list is named at all."""
+
+
 # Small, cheap CPU types only; a learner raises this list in the config file on purpose.
 DEFAULT_INSTANCE_TYPES = ("ml.t2.medium", "ml.t3.medium", "ml.m5.large", "ml.m5.xlarge", "ml.c5.large",
                           "ml.c5.xlarge")
@@ -85,7 +89,7 @@ def load_config(env=os.environ) -> SandboxConfig:
             raise SandboxConfigError(f"{path} has unknown setting(s) {sorted(unknown)}")
     raw.update({name: env[var] for name, var in _ENV.items() if env.get(var)})
     if not raw.get("account_id") or not raw.get("regions"):
-        raise SandboxConfigError(
+        raise SandboxNotConfigured(
             "Sandbox mode (MLA_BACKEND=aws) is not configured. Name your sandbox account and allowed regions, "
             "e.g. `export MLA_SANDBOX_ACCOUNT_ID=111122223333 MLA_SANDBOX_REGIONS=us-east-1`, or put "
             f"`account_id` and `regions` in {path}. See docs/sandbox.md."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import signal
 import threading
 import uuid
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from ..lab.aws import DECLARED_ENV, NOTEBOOK_ENV, SESSION_ENV
 from .audit import untagged_sagemaker
-from .config import SandboxConfig, SandboxConfigError, load_config
+from .config import SandboxConfig, SandboxConfigError, SandboxNotConfigured, load_config
 from .estimate import Estimate, EstimateError, declared_resources, estimate, price_table
 from .fence import SandboxRefused, check_account
 from .teardown import teardown
@@ -33,7 +34,7 @@ def prepare(pairs: list[tuple[Path, Path]], args, console: Console | None = None
     try:
         config = load_config()
     except SandboxConfigError as error:
-        if not args.dry_run:
+        if not (args.dry_run and isinstance(error, SandboxNotConfigured)):
             console.print(f"mla run: {error}")
             return None, 2
         console.print("sandbox not configured: pricing with the default caps and region")
@@ -71,8 +72,6 @@ def prepare(pairs: list[tuple[Path, Path]], args, console: Console | None = None
 def sandbox_session(config: SandboxConfig, region: str):
     """A boto3 session for the runner and `mla cleanup`: the configured profile (or the default chain)."""
     if config.endpoint_url:
-        import os
-
         os.environ["AWS_ENDPOINT_URL"] = config.endpoint_url
     return boto3.session.Session(profile_name=config.profile, region_name=region)
 

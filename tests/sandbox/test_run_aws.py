@@ -148,3 +148,9 @@ def test_sigterm_to_mla_run_still_tears_down(sandbox, tmp_path):
     assert tagged_with(tags.COURSE, tags.COURSE_NAME) == []
     sagemaker = boto3.session.Session(region_name=REGION).client("sagemaker")
     assert sagemaker.list_endpoints(NameContains=endpoint)["Endpoints"] == []
+
+
+def test_a_broken_config_is_named_even_for_a_dry_run(sandbox, course, monkeypatch, capsys):
+    monkeypatch.setenv("MLA_SANDBOX_COST_CEILING", "lots")
+    assert main(["run", str(course), "--backend", "aws", "--dry-run"]) == 2
+    assert "cost_ceiling_usd must be a number" in capsys.readouterr().out
