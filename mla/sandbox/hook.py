@@ -36,9 +36,9 @@ class Policy:
             chosen = {tags.OWNER: self.tags[tags.OWNER], tags.SHARED: "course-bucket"}
         if not tags.add_tags(model, params, chosen):
             self.untaggable.append(f"{service}:{model.name}")
-            self._say([f"WARNING: {service} {model.name} cannot be tagged, so teardown by run id cannot find "
-                       "what it creates; lab.cleanup() removes it if the lab made it, and the leftover audit "
-                       "reports untagged SageMaker resources"])
+            self._say([f"WARNING: {service} {model.name} cannot be tagged: teardown finds what it creates only "
+                       f"by a lab.name() name (mla-{self.tags[tags.RUN_ID]}-...), and the leftover audit reports "
+                       "untagged SageMaker resources"])
 
     def _say(self, lines: list[str]) -> None:
         for line in lines:
