@@ -56,6 +56,8 @@ def test_local_handlers_answer_before_moto_and_errors_keep_the_service_shape(mon
 
 
 def test_an_arn_in_a_uri_parameter_reaches_its_handler(monkeypatch):
+    import mla.emulator.services.serving  # noqa: F401  (registers the real handler now, so the patch below wins)
+
     seen = []
     monkeypatch.setitem(HANDLERS, ("sagemaker-runtime", "InvokeEndpoint"),
                         lambda params, ctx: seen.append(params["EndpointName"]) or {"Body": b"ok"})

@@ -68,6 +68,10 @@ def test_xgboost_endpoint_serves_the_boosters_own_predictions(aws, bucket, name)
     scores = [p["score"] for p in json.loads(as_json["Body"].read())["predictions"]]
     np.testing.assert_allclose(scores, expected, rtol=1e-6)
 
+    by_arn = aws.sagemaker_runtime.invoke_endpoint(EndpointName=description["EndpointArn"], ContentType="text/csv",
+                                                   Body=csv_body(rows))
+    np.testing.assert_allclose(np.array(by_arn["Body"].read().decode().split(","), dtype=float), expected, rtol=1e-6)
+
     listed = aws.sagemaker.list_endpoints(NameContains=name)["Endpoints"]
     assert [(e["EndpointName"], e["EndpointStatus"]) for e in listed] == [(name, "InService")]
     port = endpoints.ENDPOINTS[("us-east-1", name)].variants[0].server.port

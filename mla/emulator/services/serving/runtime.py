@@ -146,6 +146,10 @@ def model_error(endpoint, answer: Answer) -> ServiceError:
 
 
 def find_live_endpoint(ctx, name: str):
+    if name.startswith("arn:"):  # EndpointName also takes the endpoint's ARN, whose name part is lower case
+        wanted = name.rsplit("/", 1)[-1]
+        name = next((n for (region, n) in list(endpoints.ENDPOINTS) if region == ctx.region and n.lower() == wanted),
+                    wanted)
     endpoint = endpoints.ENDPOINTS.get((ctx.region, name))
     if endpoint is None:
         raise ServiceError("ValidationError", f"Endpoint {name} of account {ctx.account_id} not found.")
