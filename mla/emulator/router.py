@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from xml.sax.saxutils import escape
 
 from . import protocol
 from .registry import HANDLERS, Context, operations_by_service
@@ -51,7 +52,7 @@ class LocalServices:
     def __call__(self, environ, start_response):
         route, uri_params, region = self.find(environ)
         if route is None:
-            return self.fallback(environ, start_response)
+            return self._moto(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
@@ -66,6 +67,23 @@ class LocalServices:
         out_headers["Content-Length"] = str(len(raw))
         start_response(f"{status} {_REASONS.get(status, 'Status')}", list(out_headers.items()))
         return [raw]
+
+
+    def _moto(self, environ, start_response):
+        """moto, with an operation it lacks answered as a clean AWS error instead of a server traceback."""
+        try:
+            return self.fallback(environ, start_response)
+        except NotImplementedError as error:
+            message = f"This operation is not available on the local backend ({error})."
+            if "HTTP_X_AMZ_TARGET" in environ or "json" in environ.get("CONTENT_TYPE", ""):
+                status, headers, raw = protocol.serialize_error(None, protocol.ServiceError("NotImplemented", message, 501))
+            else:
+                raw = (f"<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>{escape(message)}"
+                       "</Message></Error></ErrorResponse>").encode()
+                status, headers = 501, {"Content-Type": "text/xml"}
+            headers["Content-Length"] = str(len(raw))
+            start_response(f"{status} Not Implemented", list(headers.items()))
+            return [raw]
 
 
 class _HeaderView(dict):

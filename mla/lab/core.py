@@ -79,12 +79,24 @@ class Lab:
         return f"mla-{self.run_id}-{clean}-{self._counter}"
 
     def cleanup(self) -> list[str]:
-        """Delete every resource this lab created, newest first, and print what went."""
+        """Delete every resource this lab created, newest first, then what jobs wrote under ``lab.prefix``."""
         done = self._ledger.cleanup(self.client)
+        if "bucket" in self.__dict__:  # the run used the course bucket: empty its prefix (job outputs included)
+            done += self._empty_prefix()
         for line in done:
             print("deleted:", line)
         print(f"cleanup: {len(done)} resource(s) deleted")
         return done
+
+    def _empty_prefix(self) -> list[str]:
+        s3 = self.client("s3")
+        count = 0
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{self.prefix}/"):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+                count += len(keys)
+        return [f"DeleteObjects {count} left under s3://{self.bucket}/{self.prefix}/"] if count else []
 
     def __repr__(self):
         where = self.endpoint_url or "AWS"

@@ -99,3 +99,20 @@ def test_cleanup_covers_streams_tables_and_catalog_entries(lab):
     assert stream not in lab.client("kinesis").list_streams()["StreamNames"]
     assert table not in lab.client("dynamodb").list_tables()["TableNames"]
     assert database not in [d["Name"] for d in glue.get_databases()["DatabaseList"]]
+
+
+def test_cleanup_empties_the_run_prefix_of_what_jobs_wrote(lab):
+    job_output = boto3.client("s3")  # not the lab's client: stands in for a training job writing its artifact
+    job_output.put_object(Bucket=lab.bucket, Key=f"{lab.prefix}/jobs/model.tar.gz", Body=b"artifact")
+    job_output.put_object(Bucket=lab.bucket, Key="runs/another-run/keep.csv", Body=b"1")
+    assert lab.cleanup()[-1].startswith("DeleteObjects 1 left under")
+    keys = [o["Key"] for o in job_output.list_objects_v2(Bucket=lab.bucket)["Contents"]]
+    assert "runs/another-run/keep.csv" in keys and not [k for k in keys if k.startswith(lab.prefix)]
+
+
+def test_an_operation_moto_lacks_is_a_clean_aws_error(lab):
+    iam = lab.client("iam")
+    with pytest.raises(iam.exceptions.ClientError) as raised:
+        iam.simulate_principal_policy(PolicySourceArn=lab.role_arn, ActionNames=["s3:GetObject"])
+    assert raised.value.response["Error"]["Code"] == "NotImplemented"
+    assert "not available on the local backend" in raised.value.response["Error"]["Message"]
