@@ -202,3 +202,23 @@ def test_an_image_the_backend_cannot_run_fails_with_a_clear_reason(aws, bucket, 
         name, bucket, "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own-container:latest"))
     job = wait_training(aws.sagemaker, name)
     assert job["TrainingJobStatus"] == "Failed" and "cannot run the container image" in job["FailureReason"]
+
+
+def test_xgboost_writes_checkpoints_and_a_restarted_job_resumes_from_them(aws, bucket, name, capfd):
+    features, labels = regression_data()
+    train = put_csv(aws.s3, bucket, f"{name}/train/data.csv", np.column_stack([labels, features]))
+    checkpoints = f"s3://{bucket}/{name}/checkpoints"
+    request = training_request(name, bucket, xgboost_image(), {"num_round": "6", "objective": "reg:squarederror"},
+                               [channel("train", train, "text/csv")],
+                               CheckpointConfig={"S3Uri": checkpoints})
+    aws.sagemaker.create_training_job(**request)
+    assert wait_training(aws.sagemaker, name)["TrainingJobStatus"] == "Completed"
+    saved = aws.s3.list_objects_v2(Bucket=bucket, Prefix=f"{name}/checkpoints/")["Contents"]
+    assert len(saved) == 6
+    request["TrainingJobName"] = f"{name}-again"
+    aws.sagemaker.create_training_job(**request)
+    assert wait_training(aws.sagemaker, f"{name}-again")["TrainingJobStatus"] == "Completed"
+    events = aws.logs.filter_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                        logStreamNamePrefix=f"{name}-again/")["events"]
+    assert any("resuming from iteration 6" in e["message"] for e in events)
+    assert "UBJSON" not in capfd.readouterr().err

@@ -131,7 +131,8 @@ class _Progress(xgb.callback.TrainingCallback):
                          for channel, metrics in evals_log.items() for metric, history in metrics.items())
         self.run.log.write(f"[{self.start_round + epoch}]{scores}")
         if self.run.checkpoint_dir is not None:
-            model.save_model(str(self.run.checkpoint_dir / f"xgboost-checkpoint.{self.start_round + epoch}"))
+            # raw bytes: save_model warns about the extension-less file name on every round
+            (self.run.checkpoint_dir / f"xgboost-checkpoint.{self.start_round + epoch}").write_bytes(model.save_raw("ubj"))
         self.run.job.check()
         return False
 
@@ -144,7 +145,7 @@ def _latest_checkpoint(run) -> tuple[xgb.Booster | None, int]:
     if not rounds:
         return None, 0
     booster = xgb.Booster()
-    booster.load_model(str(run.checkpoint_dir / f"xgboost-checkpoint.{max(rounds)}"))
+    booster.load_model(bytearray((run.checkpoint_dir / f"xgboost-checkpoint.{max(rounds)}").read_bytes()))
     return booster, max(rounds) + 1
 
 
