@@ -1,6 +1,8 @@
 import os
+import uuid
 
 import pytest
+from local_aws import dummy_session
 
 from mla.emulator import Emulator
 
@@ -28,3 +30,23 @@ def data_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("MLA_WORKSPACE", str(tmp_path / "workspace"))
     monkeypatch.setenv("MLA_COURSE_DIR", str(tmp_path / "course"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def aws(emulator):
+    """``aws.s3``, ``aws.sagemaker_runtime``...: clients of the test worker's emulator."""
+    session = dummy_session()
+
+    class Clients:
+        url = emulator.url
+
+        def __getattr__(self, service):
+            return session.client(service.replace("_", "-"), endpoint_url=emulator.url)
+
+    return Clients()
+
+
+@pytest.fixture
+def name():
+    """A fresh resource name."""
+    return f"t-{uuid.uuid4().hex[:12]}"
