@@ -42,7 +42,8 @@ RESPONSE_KEYS = {
     ("bedrock-agent", "CreateKnowledgeBase"): {"knowledgeBaseId": "knowledgeBase.knowledgeBaseId"},
     ("sagemaker", "CreateModelPackage"): {"ModelPackageName": "ModelPackageArn"},
 }
-_ALREADY_GONE = ("NoSuchKey", "NoSuchBucket", "ResourceNotFound", "ValidationException", "ResourceNotFoundException")
+_ALREADY_GONE = ("NoSuchKey", "NoSuchBucket", "ResourceNotFound", "ValidationException", "ResourceNotFoundException",
+                 "NotFoundException", "EntityNotFoundException", "NoSuchEntity")  # e.g. deleted by hand before cleanup
 
 
 @dataclass(frozen=True)

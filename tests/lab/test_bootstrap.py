@@ -108,6 +108,7 @@ def test_cleanup_empties_the_run_prefix_of_what_jobs_wrote(lab):
     assert lab.cleanup()[-1].startswith("DeleteObjects 1 left under")
     keys = [o["Key"] for o in job_output.list_objects_v2(Bucket=lab.bucket)["Contents"]]
     assert "runs/another-run/keep.csv" in keys and not [k for k in keys if k.startswith(lab.prefix)]
+    job_output.delete_object(Bucket=lab.bucket, Key="runs/another-run/keep.csv")
 
 
 def test_an_operation_moto_lacks_is_a_clean_aws_error(lab):

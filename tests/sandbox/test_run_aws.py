@@ -74,7 +74,7 @@ def test_every_ending_is_torn_down_outside_the_kernel_and_failures_reported(sand
         name: expected for name, (_, expected, _) in NOTEBOOKS.items()}
     assert tagged_with(tags.COURSE, tags.COURSE_NAME) == []  # zero tagged resources left by any notebook
     session = boto3.session.Session(region_name=REGION)
-    assert session.client("sagemaker").list_endpoints()["Endpoints"] == []
+    assert session.client("sagemaker").list_endpoints(NameContains="mla-")["Endpoints"] == []
     bucket = f"mla-course-123456789012-{REGION}"
     assert session.client("s3").list_objects_v2(Bucket=bucket, Prefix="runs/").get("KeyCount") == 0
 
@@ -84,12 +84,14 @@ def test_an_untagged_resource_left_in_the_run_window_fails_the_run(sandbox, tmp_
                       "PrimaryContainer={'Image': 'example:1'})"]
     write_notebook(tmp_path / "escapes.ipynb", escape, ENDPOINT, before_lab=EARLY_CLIENT)
     sagemaker = boto3.session.Session(region_name=REGION).client("sagemaker")
+    before = {m["ModelName"] for m in sagemaker.list_models()["Models"]}  # other tests in this worker share moto
     try:
         assert main(["run", str(tmp_path / "escapes.ipynb"), "--backend", "aws", "--out", str(tmp_path / "run")]) == 1
         status, message = verdicts(tmp_path / "run")["escapes"]
         assert status == "leftovers"
         assert f"model/{ESCAPED} was created during the run without the {tags.RUN_ID} tag" in message
-        assert [m["ModelName"] for m in sagemaker.list_models()["Models"]] == [ESCAPED]  # the tagged ones went
+        left = {m["ModelName"] for m in sagemaker.list_models()["Models"]} - before
+        assert left == {ESCAPED}  # the tagged ones went
     finally:
         sagemaker.delete_model(ModelName=ESCAPED)
 
