@@ -160,7 +160,7 @@ class _Kernel:
         self.flags.append("notebook timeout" if whole else "cell timeout")
         if not whole:
             self.manager.interrupt_kernel()
-            grace = time.monotonic() + 5
+            grace = time.monotonic() + 2
             while time.monotonic() < grace:
                 try:
                     msg = self.client.get_iopub_msg(timeout=0.5)

@@ -83,7 +83,7 @@ def _entries(source: Path, workdir: Path) -> list[tuple[str, str, Path]]:
     for path in sorted(source.rglob("*.ipynb")):
         relative = path.relative_to(source)
         if len(relative.parts) > 1:
-            found.append((relative.parts[0].split("_")[0], path.name, path))
+            found.append((re.sub(r"_\d+_assignsubmission_\w*$", "", relative.parts[0]), path.name, path))
         else:
             flat = re.match(r"([^_]+)_(?:LATE_)?(?:\d{3,}_)*(.+)", path.name)
             found.append((flat.group(1), flat.group(2)) + (path,) if flat else (path.stem, path.name, path))
