@@ -1,0 +1,52 @@
+"""The test-cell convention: what is a check, what is captured, and how the checker judges captured data."""
+
+import pytest
+
+from graders.capture import NotPlainData, encode
+from graders.checker import evaluate
+from graders.probes import ConventionError, split
+
+
+def test_asserts_and_marked_assignments_become_checks_the_rest_is_probe():
+    cell = split('keys = f(lab.bucket)\nexpected = sorted(raw)  # mla: check\nassert keys == expected, "m"\n'
+                 "### BEGIN HIDDEN TESTS\nassert lab.prefix in keys[0], 'h'\n### END HIDDEN TESTS", "t1")
+    assert [c.hidden for c in cell.checks] == [False, False, True]
+    assert cell.checks[0].names == ["raw"] and cell.checks[1].names == ["keys"]  # `expected` is check-side, `sorted` trusted
+    assert cell.checks[2].chains == ["lab.prefix"]
+    assert "keys = f(lab.bucket)" in cell.probe and "assert" not in cell.probe and "sorted(raw)" not in cell.probe
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("for x in xs:\n    assert x", "top level"), ("y = f()", "no assert"), ("x = (", "does not parse"),
+    ("x += 1  # mla: check\nassert x", "plain assignments")])
+def test_cells_that_cannot_be_checked_out_of_process_are_rejected(source, problem):
+    with pytest.raises(ConventionError, match=problem):
+        split(source, "t")
+
+
+def test_only_exact_plain_types_are_exported():
+    class Sneaky(int):
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(NotPlainData):
+        encode(Sneaky(1))
+    with pytest.raises(NotPlainData):
+        encode([1, object()])
+
+
+def _cell(source, captured):
+    return {"key": "t", "checks": [{"index": 0, "source": source, "captured": captured}]}
+
+
+def test_checker_judges_captured_values_and_treats_missing_captures_as_not_run():
+    import pandas as pd
+
+    frame = pd.DataFrame({"day": ["a", "b"], "v": [1, 2]})
+    data = {"got": {"ok": encode(frame)}, "lab.prefix": {"ok": "p"}, "lab": {"error": "Lab is not plain data"}}
+    assert evaluate(_cell("assert got.equals(pd.DataFrame({'day': ['a', 'b'], 'v': [1, 2]})) and lab.prefix == 'p'",
+                          data))["passed"]
+    failed = evaluate(_cell("assert list(got['v']) == [2, 1], 'order'", data))
+    assert (failed["passed"], failed["message"]) == (False, "order")
+    assert evaluate(_cell("assert got", None))["reason"] == "not executed"
+    assert "not plain data" in evaluate(_cell("assert thing == 1", {"thing": {"error": "Yes is not plain data"}}))["message"]
