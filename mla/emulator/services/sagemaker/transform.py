@@ -1,7 +1,8 @@
 """Batch transform: ``CreateTransformJob``, ``DescribeTransformJob``, ``ListTransformJobs``, ``StopTransformJob``.
 
-The model (``CreateModel``, kept by moto) is loaded from its ``ModelDataUrl`` with the built-in algorithm's
-loader picked by its image; each input object is split into records (``SplitType``), sent in mini-batches no
+The model (``CreateModel``, kept by moto) is loaded by the serving layer's model loader (built-in algorithm
+images, or the learner's ``inference.py`` handlers for any other image) and sent ``ContentType`` (default
+``text/csv``) with ``Accept`` (default: the model's own); each input object is split into records (``SplitType``), sent in mini-batches no
 larger than ``MaxPayloadInMB`` (``BatchStrategy`` ``MultiRecord``) or one by one (``SingleRecord``), filtered
 and joined as ``DataProcessing`` says, and written to ``<S3OutputPath>/<input name>.out`` with records joined
 by ``AssembleWith``. As documented in https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html and
@@ -18,10 +19,9 @@ import json
 import re
 import traceback
 
-import numpy as np
-
 from ...registry import handles
-from . import algorithms, s3io
+from ..serving import models
+from . import s3io
 from .container import HOST, OptMl
 from .jobs import WORKERS, Interrupted, Job, JobFailure, JobTable, client, list_page, now
 from .logs import JobLog
@@ -115,21 +115,34 @@ def _rows(batch: list[str]) -> list[list[str]]:
     return [line.split(",") for record in batch for line in record.splitlines() if line.strip()]
 
 
-def _format(prediction) -> list[str]:
-    if isinstance(prediction, dict):
-        return [json.dumps(prediction)]
-    if isinstance(prediction, np.ndarray | list):
-        return [",".join(f"{float(v):g}" for v in np.ravel(prediction))]
-    return [f"{float(prediction):g}"]
+def _predictions(model, rows: list[list[str]], content_type: str, accept: str | None) -> list[list[str]]:
+    """One output row per input row: CSV values, or one JSON document per record."""
+    body, returned = model.invoke("\n".join(",".join(row) for row in rows).encode(), content_type, accept)
+    text, kind = body.decode(), models.mime(returned, models.CSV)
+    if kind == models.JSON:
+        document = json.loads(text)
+        records = document["predictions"] if isinstance(document, dict) and "predictions" in document else document
+        if isinstance(records, list) and len(records) == len(rows):
+            return [[json.dumps(record)] for record in records]
+    lines = [line for line in text.splitlines() if line.strip()]
+    if kind != models.CSV and len(lines) == len(rows):  # JSON Lines: one record per line
+        return [[line] for line in lines]
+    if len(lines) == len(rows):
+        return [line.split(",") for line in lines]
+    if len(lines) == 1 and len(values := lines[0].split(",")) == len(rows):  # single values come comma-joined
+        return [[value] for value in values]
+    raise JobFailure(f"ClientError: The model answered {text[:200]!r} ({returned}) for {len(rows)} records; a "
+                     "transform needs one prediction per record.")
 
 
-def _transform_rows(algorithm, model_dir, rows: list[list[str]], processing: dict) -> list[str]:
+def _transform_rows(model, rows: list[list[str]], desc: dict) -> list[str]:
+    processing = desc.get("DataProcessing") or {}
     input_filter, output_filter = processing.get("InputFilter", "$"), processing.get("OutputFilter", "$")
-    features = np.array([[float(v) for v in json_path(input_filter, row)] for row in rows], dtype=np.float64)
-    predictions = algorithm.predict(model_dir, features)
+    features = [[value.strip() for value in json_path(input_filter, row)] for row in rows]
+    outputs = _predictions(model, features, desc["TransformInput"].get("ContentType") or models.CSV,
+                           desc["TransformOutput"].get("Accept"))
     lines = []
-    for row, prediction in zip(rows, predictions, strict=True):
-        output = _format(prediction)
+    for row, output in zip(rows, outputs, strict=True):
         joined = row + output if processing.get("JoinSource") == "Input" else output
         lines.append(",".join(str(v) for v in json_path(output_filter, joined)))
     return lines
@@ -143,13 +156,10 @@ def _run(job: Job, ctx) -> None:
     job.update(TransformStartTime=now())
     try:
         container = client(ctx, "sagemaker").describe_model(ModelName=desc["ModelName"])["PrimaryContainer"]
-        algorithm = algorithms.for_image(container.get("Image", ""))
-        if algorithm is None or not hasattr(algorithm, "predict"):
-            raise JobFailure(f"ClientError: The local backend transforms with built-in algorithm models only; "
-                             f"it cannot serve image {container.get('Image')}.")
-        archive = opt.base / "model.tar.gz"
-        s3.download_file(*s3io.split_uri(container["ModelDataUrl"]), str(archive))
-        s3io.untar(archive, opt.model_dir)
+        try:
+            model = models.load(models.prepare(container, s3, opt.base / "serving"), s3)
+        except JobFailure as failure:
+            raise JobFailure(f"ClientError: {failure.reason}") from failure
         source = desc["TransformInput"]["DataSource"]["S3DataSource"]
         inputs = opt.root / "input" / "data" / "transform"
         s3io.download(s3, source["S3Uri"], inputs, source.get("S3DataType", "S3Prefix"), ctx.region)
@@ -159,7 +169,7 @@ def _run(job: Job, ctx) -> None:
             records = _records(path.read_bytes(), desc["TransformInput"].get("SplitType"))
             lines = []
             for batch in _batches(records, desc.get("BatchStrategy", "MultiRecord"), max_bytes):
-                lines += _transform_rows(algorithm, opt.model_dir, _rows(batch), desc.get("DataProcessing") or {})
+                lines += _transform_rows(model, _rows(batch), desc)
                 job.check()
             body = assemble.join(lines) + ("\n" if assemble else "")
             key = path.relative_to(inputs).as_posix() + ".out"

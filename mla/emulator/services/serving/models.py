@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..sagemaker import algorithms, s3io
-from ..sagemaker.algorithms import recordio
+from ..sagemaker.algorithms import first_party, recordio
 from ..sagemaker.jobs import JobFailure
 
 CSV, JSON, JSONLINES, LIBSVM, RECORDIO, NPY = ("text/csv", "application/json", "application/jsonlines",
@@ -127,7 +127,7 @@ class BuiltInModel:
 
     def _check_loads(self) -> None:
         try:
-            self.algorithm.load(self.model_dir)
+            getattr(self.algorithm, "load", first_party.load)(self.model_dir)  # first-party stand-ins share one
         except Exception as error:
             raise JobFailure(f"The model artifact could not be loaded by the {self.algorithm.__name__.rsplit('.', 1)[1]} "
                              f"algorithm: {error}") from error
