@@ -47,7 +47,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mla-grading-bench-") as tmp:
         hardened, plain = Path(tmp) / "hardened", Path(tmp) / "plain"
         build(hardened, only=[WEEK.assignment])
-        shutil.copytree(hardened, plain)
+        build(plain, only=[WEEK.assignment])  # its own nbgrader_config.py: a copied one would point at `hardened`
         _submit(hardened, args.submissions)
         _submit(plain, args.submissions)
 

@@ -90,7 +90,7 @@ def _autograde(root, args) -> int:
     with Progress(console=console) as progress:
         task = progress.add_task("grading", total=None)
         results = autograde(root, args.assignment, args.workers, limits, args.student,
-                            progress=lambda result: progress.advance(task))
+                            progress=lambda result, total: progress.update(task, advance=1, total=total))
     table = Table("student", "notebook", "score", "seconds", "flags", title=f"autograded {args.assignment}")
     for r in results:
         table.add_row(r.student, r.notebook, f"{r.score:g}/{r.max_score:g}", f"{r.seconds:.1f}",

@@ -280,7 +280,7 @@ def _write_feedback_notebook(job: Job, composed: Composed, runs: dict[int, CellR
 
 def grade_all(jobs: list[Job], workers: int, progress=None) -> list[Result]:
     """Grade in parallel worker processes (each drives its own sandboxed kernel); one bad submission never
-    stops the batch. ``progress(result)`` is called as each one finishes."""
+    stops the batch. ``progress(result, total)`` is called as each one finishes."""
     results = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(grade, job): job for job in jobs}
@@ -293,7 +293,7 @@ def grade_all(jobs: list[Job], workers: int, progress=None) -> list[Result]:
                                 rejected=f"grader error: {type(error).__name__}: {error}"[:500])
             results.append(result)
             if progress:
-                progress(result)
+                progress(result, len(jobs))
     return sorted(results, key=lambda r: (r.assignment, r.student, r.notebook))
 
 
