@@ -73,9 +73,16 @@ class ProgressStore:
 
     def _check_or_create(self, existed: bool) -> None:
         if not existed:
-            self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}INSERT INTO meta VALUES "
-                                  f"('schema_version', '{SCHEMA_VERSION}');COMMIT;")
-            return
+            try:
+                self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}INSERT INTO meta VALUES "
+                                      f"('schema_version', '{SCHEMA_VERSION}');COMMIT;")
+                return
+            except sqlite3.OperationalError as error:
+                # Another process created the store between our existence check and our lock: check theirs.
+                if "already exists" not in str(error):
+                    raise
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
         check = self.db.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise _damaged(self.path, f"integrity check: {check}")
