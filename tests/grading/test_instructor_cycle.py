@@ -11,7 +11,7 @@ import pytest
 from mla.cli import main
 from mla.notebooks import weeks
 
-pytestmark = [pytest.mark.xdist_group("instructor-cycle"), pytest.mark.notebooks]
+pytestmark = pytest.mark.notebooks
 WEEK = weeks()[0]
 NOTEBOOK = WEEK.notebooks[0].name
 

@@ -11,7 +11,6 @@ from graders.course import api_for
 from graders.instructor import autograde, collect
 from graders.sandbox import Limits, protections
 
-pytestmark = pytest.mark.xdist_group("adversarial")
 ASSIGNMENT = "quiz"
 RIGHT_1 = "return float(np.mean(xs))"
 RIGHT_2 = "return [i for i in range(n) if i % 2 == 0]"
@@ -113,7 +112,7 @@ def _with(nb, change):
     return nb
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     write_config_file(root, course_config(root))
@@ -136,50 +135,35 @@ def batch(tmp_path_factory):
     return root, cases, collected, results
 
 
-def test_every_case_is_graded_in_one_batch(batch):
-    _, cases, _, results = batch
-    assert set(results) == set(cases)
+def test_every_case_gets_its_expected_outcome_in_one_batch(batch):
+    root, cases, collected, results = batch
+    assert set(results) == set(cases)  # the batch finished and graded or rejected each submission
+    wrong = {}
+    for case, (_, _, expected, flag) in cases.items():
+        needed = REQUIRES.get(case)
+        if needed and not protections().active[needed]:
+            continue  # this machine cannot offer the protection (reported OFF by `mla course autograde`)
+        result = results[case]
+        outcome = " | ".join(result.flags + [result.rejected or ""])
+        if tuple(t.score for t in result.tests) != expected or (flag and flag not in outcome):
+            wrong[case] = ([t.score for t in result.tests], outcome, [t.message for t in result.tests])
+    assert wrong == {}
 
-
-@pytest.mark.parametrize("case", [
-    "right", "wrong", "right_but_warns", "always_equal", "input_transformer", "ast_transformer", "redefined_capture",
-    "patched_modules", "forged_capture", "memory_bomb", "fork_bomb", "disk_filler", "output_flood", "network",
-    "reads_solutions", "writes_gradebook", "kernel_death", "swallowed_interrupt", "duplicated_test_cell",
-    "deleted_test_cell", "edited_locked_cell", "changed_kernelspec", "renamed_notebook", "leaks_secret",
-    "malformed_json", "oversized"])
-def test_case_gets_its_expected_score_and_flag(batch, case):
-    _, cases, _, results = batch
-    needed = REQUIRES.get(case)
-    if needed and not protections().active[needed]:
-        pytest.skip(f"this machine does not offer: {needed}")
-    _, _, expected, flag = cases[case]
-    result = results[case]
-    assert tuple(t.score for t in result.tests) == expected, (result.tests, result.flags, result.rejected)
-    if flag:
-        assert flag in " | ".join(result.flags + [result.rejected or ""]), (result.flags, result.rejected)
-
-
-def test_tests_that_did_not_run_score_zero_and_say_so(batch):
-    _, _, _, results = batch
+    # tests that did not run score zero and say so
     assert {t.status for t in results["input_transformer"].tests} == {"not executed"}
     assert results["kernel_death"].tests[1].status == "error"
 
-
-def test_collect_maps_renamed_files_and_reports_secrets(batch):
-    _, _, collected, _ = batch
+    # collect maps a renamed file and reports secrets
     assert "renamed my_quiz_final.ipynb -> quiz.ipynb" in collected["renamed_notebook"].flags
     assert any(f.startswith("possible secret") for f in collected["leaks_secret"].flags)
     assert not any("possible secret" in f for f in collected["right"].flags)
 
-
-def test_graded_notebooks_hide_hidden_tests_and_secrets(batch):
-    root, _, _, _ = batch
+    # graded notebooks (what feedback is made from) hide hidden tests and secrets
     for student in ("right", "wrong", "leaks_secret"):
         text = (root / "autograded" / student / ASSIGNMENT / "quiz.ipynb").read_text()
         assert "fresh" not in text and "HIDDEN" not in text
-        assert "AKIA" + "ABCDEFGHIJKLMNOP" not in text and "[REDACTED]" in text or student != "leaks_secret"
-    gradebook_scores = root / "gradebook.db"
-    assert gradebook_scores.stat().st_size > 0
+    leaked = (root / "autograded" / "leaks_secret" / ASSIGNMENT / "quiz.ipynb").read_text()
+    assert "AKIA" + "ABCDEFGHIJKLMNOP" not in leaked and "[REDACTED]" in leaked
 
 
 def test_protections_are_reported():
