@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from .probes import TestCell, split
+from .probes import ConventionError, TestCell, split
 
 MAX_SUBMISSION_BYTES = 20 << 20
 
@@ -31,6 +31,8 @@ class Composed:
     tests: dict[str, GradedTest]
     manual: list[str]  # grade ids of cells graded by hand (written answers)
     flags: list[str] = field(default_factory=list)
+    # test cells the out-of-process grader cannot split (docs/instructor.md): not run, scored 0, reported
+    unsplittable: dict[str, tuple[float, str]] = field(default_factory=dict)
 
 
 def _meta(cell) -> dict:
@@ -73,16 +75,23 @@ def compose(source: nbformat.NotebookNode, submission: nbformat.NotebookNode,
     _restore_missing(source, locked, used, cells, flags)
     if submission.metadata.get("kernelspec", {}).get("name", "python3") != "python3":
         flags.append(f"kernelspec {submission.metadata['kernelspec'].get('name')} replaced by python3")
-    tests, manual = {}, []
+    tests, manual, unsplittable = {}, [], {}
     for cell in cells:
         meta = _meta(cell)
         if meta.get("grade") and meta.get("solution"):
             manual.append(meta["grade_id"])
         elif meta.get("grade") and cell.cell_type == "code":
-            test = split(cell.source, meta["grade_id"])
+            try:
+                test = split(cell.source, meta["grade_id"])
+            except ConventionError as error:
+                unsplittable[meta["grade_id"]] = (float(meta.get("points", 0)), str(error))
+                continue
             tests[meta["grade_id"]] = GradedTest(meta["grade_id"], float(meta.get("points", 0)), test)
-    notebook = nbformat.v4.new_notebook(cells=cells, metadata=source.metadata)
-    return Composed(notebook, tests, manual, flags)
+    if unsplittable:
+        flags.append(f"{len(unsplittable)} test cell(s) break the out-of-process convention; fix them in source/")
+    kept = [c for c in cells if _meta(c).get("grade_id") not in unsplittable]
+    notebook = nbformat.v4.new_notebook(cells=kept, metadata=source.metadata)
+    return Composed(notebook, tests, manual, flags, unsplittable)
 
 
 def _restore_missing(source, locked, used, cells, flags) -> None:

@@ -18,7 +18,6 @@ import nbformat
 from . import checker
 from .capture import MIME
 from .compose import Composed, Rejected, compose, read_submission
-from .probes import ConventionError
 from .redact import redact
 from .sandbox import Limits, kernel_manager, protections
 
@@ -192,14 +191,16 @@ def grade(job: Job) -> Result:
     source = nbformat.read(job.source, as_version=4)
     try:
         composed = compose(source, read_submission(job.submission), nbformat.read(job.release, as_version=4))
-    except (Rejected, ConventionError) as error:
+    except Rejected as error:
         result.rejected = str(error)
         result.tests = _unrun_tests(source)
         return result
     result.flags, result.manual = composed.flags, composed.manual
     with tempfile.TemporaryDirectory(prefix="mla-grade-") as tmp:
         runs = _execute(job, composed, Path(tmp), result.flags)
-    result.tests = _verdicts(composed, runs)
+    result.tests = _verdicts(composed, runs) + [
+        TestResult(grade_id, 0.0, points, "convention error", message)
+        for grade_id, (points, message) in composed.unsplittable.items()]
     for symptom, pattern in SYMPTOMS.items():
         if any(pattern.search(o.get("text", "") + o.get("ename", "") + o.get("evalue", ""))
                for run in runs.values() for o in run.outputs) or any(

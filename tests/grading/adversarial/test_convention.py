@@ -50,3 +50,20 @@ def test_checker_judges_captured_values_and_treats_missing_captures_as_not_run()
     assert (failed["passed"], failed["message"]) == (False, "order")
     assert evaluate(_cell("assert got", None))["reason"] == "not executed"
     assert "not plain data" in evaluate(_cell("assert thing == 1", {"thing": {"error": "Yes is not plain data"}}))["message"]
+
+
+def test_a_test_cell_breaking_the_convention_is_not_run_and_reported_without_sinking_the_rest():
+    import nbformat
+
+    from graders.compose import compose
+
+    def test_cell(grade_id, source):
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+            "grade_id": grade_id, "grade": True, "solution": False, "locked": True, "points": 1, "schema_version": 3}})
+
+    source = nbformat.v4.new_notebook(cells=[test_cell("loop_tests", "for x in [1]:\n    assert x"),
+                                             test_cell("ok_tests", "y = 1\nassert y == 1")])
+    composed = compose(source, source)
+    assert list(composed.tests) == ["ok_tests"] and set(composed.unsplittable) == {"loop_tests"}
+    assert "top level" in composed.unsplittable["loop_tests"][1]
+    assert [c.metadata["nbgrader"]["grade_id"] for c in composed.notebook.cells] == ["ok_tests"]
