@@ -130,17 +130,23 @@ def _tag_problems(q: dict) -> list[tuple[str, str]]:
     return found
 
 
+def _is_text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
 def _choices(items, field: str, found: list, need_explanation: bool) -> list[str] | None:
     if not isinstance(items, list):
         found.append((field, "must be a list"))
         return None
     ids = []
     for n, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or not str(item.get("id", "")).strip() or not str(item.get("text", "")).strip():
+        if not isinstance(item, dict) or not str(item.get("id", "")).strip():
             found.append((f"{field}[{n}]", "needs an `id` and a non-empty `text`"))
             continue
         ids.append(str(item["id"]))
-        if need_explanation and not str(item.get("explanation") or "").strip():
+        if not _is_text(item.get("text")):
+            found.append((f"{field}[{item['id']}].text", "must be non-empty text (quote numbers: text: '30')"))
+        if need_explanation and not _is_text(item.get("explanation")):
             found.append((f"{field}[{item['id']}].explanation", "every option needs an explanation of why it is right or wrong"))
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

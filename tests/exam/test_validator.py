@@ -44,6 +44,7 @@ CASES = {
     "missing stem field": (lambda q: q.pop("stem"), "stem", "is required"),
     "typo field": (lambda q: q.update(explanaton="x"), "explanaton", "not a known field"),
     "bad date": (lambda q: q.update(last_checked="yesterday"), "last_checked", "YYYY-MM-DD"),
+    "bare number as option text": (lambda q: q["options"][1].update(text=30), "options[B].text", "quote numbers"),
     "case not defined": (lambda q: q.update(case="nowhere"), "case", "not a case defined"),
 }
 

@@ -16,6 +16,7 @@ import traceback
 
 from ...registry import handles
 from . import s3io, script_mode
+from .images import module_for
 from .container import HOST, OptMl
 from .jobs import WORKERS, Interrupted, Job, JobFailure, JobTable, client, list_page, now
 from .logs import JobLog
@@ -72,6 +73,9 @@ def _map_script_paths(opt: OptMl, argument: str) -> None:
 
 def _command(opt: OptMl, app: dict) -> list[str]:
     words = list(app.get("ContainerEntrypoint") or []) + list(app.get("ContainerArguments") or [])
+    image_module = module_for(app["ImageUri"])
+    if image_module and not app.get("ContainerEntrypoint"):
+        return [sys.executable, "-m", image_module] + [localize(opt, w) for w in app.get("ContainerArguments") or []]
     if not words:
         raise JobFailure(f"ClientError: The local backend cannot run the container image {app['ImageUri']} "
                          "without a ContainerEntrypoint: it runs scripts, not images.")
@@ -101,7 +105,7 @@ def _run(job: Job, ctx) -> None:
             opt.inside(item["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
         (opt.config_dir / "processingjobconfig.json").write_text(json.dumps(desc, default=str))
         command = _command(opt, desc["AppSpecification"])
-        env = {**script_mode.aws_environment(ctx), **(desc.get("Environment") or {})}
+        env = {**script_mode.aws_environment(ctx), **(desc.get("Environment") or {}), "MLA_OPT_ML": str(opt.root)}
         log.write(f"Executing command: {' '.join(command)}")
         code = script_mode.run_command(command, opt.root, env, job, log)
         if code != 0:
