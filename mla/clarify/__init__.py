@@ -1,0 +1,1 @@
+"""SageMaker Clarify for the local backend: bias metrics, Kernel SHAP and the Clarify processing image."""
