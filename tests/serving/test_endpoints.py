@@ -154,3 +154,30 @@ def test_unsupported_image_without_handlers_fails_clearly(aws, bucket, name):
     description = deploy(aws.sagemaker, name, [variant(name)])
     assert description["EndpointStatus"] == "Failed" and "inference.py" in description["FailureReason"]
     assert xgboost_image() not in description["FailureReason"]
+
+
+def test_tags_on_endpoints_configs_and_models(aws, bucket, name):
+    url = put_xgboost_model(aws.s3, bucket, f"{name}/model.tar.gz", train_booster())
+    aws.sagemaker.create_model(ModelName=name, ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+                               PrimaryContainer={"Image": xgboost_image(), "ModelDataUrl": url},
+                               Tags=[{"Key": "team", "Value": "ml"}])
+    model = aws.sagemaker.describe_model(ModelName=name)
+    assert "VpcConfig" not in model and model["PrimaryContainer"]["ModelDataUrl"] == url
+    assert aws.sagemaker.list_tags(ResourceArn=model["ModelArn"])["Tags"] == [{"Key": "team", "Value": "ml"}]
+    config_arn = aws.sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant(name)],
+                                                      Tags=[{"Key": "stage", "Value": "test"}])["EndpointConfigArn"]
+    endpoint_arn = aws.sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name, Tags=[
+        {"Key": "cost-center", "Value": "42"}, {"Key": "owner", "Value": "alice"}])["EndpointArn"]
+    assert aws.sagemaker.list_tags(ResourceArn=config_arn)["Tags"] == [{"Key": "stage", "Value": "test"}]
+    aws.sagemaker.add_tags(ResourceArn=endpoint_arn, Tags=[{"Key": "owner", "Value": "bob"}, {"Key": "x", "Value": ""}])
+    aws.sagemaker.delete_tags(ResourceArn=endpoint_arn, TagKeys=["cost-center"])
+    assert aws.sagemaker.list_tags(ResourceArn=endpoint_arn)["Tags"] == [{"Key": "owner", "Value": "bob"},
+                                                                         {"Key": "x", "Value": ""}]
+    wait_status(aws.sagemaker, name)
+    aws.sagemaker.delete_endpoint(EndpointName=name)
+    with pytest.raises(ClientError) as gone:
+        aws.sagemaker.list_tags(ResourceArn=endpoint_arn)
+    assert gone.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(ClientError) as unknown_model:
+        aws.sagemaker.list_tags(ResourceArn=model["ModelArn"] + "-nope")
+    assert unknown_model.value.response["Error"]["Code"] == "ValidationException"

@@ -26,7 +26,7 @@ from ..sagemaker import script_mode
 from ..sagemaker.container import jobs_root
 from ..sagemaker.jobs import JobFailure, client, list_page, now
 from ..sagemaker.validation import invalid, validate
-from . import capture, metrics, model_server, models
+from . import capture, metrics, model_server, models, tags
 
 BUILDERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mla-endpoint")
 SERVERLESS_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -251,6 +251,7 @@ def create_endpoint_config(params, ctx):
     with _lock:
         if (ctx.region, name) in CONFIGS:
             raise invalid(f"Cannot create already existing endpoint configuration \"{config_arn}\".")
+        tags.created(config_arn, params.get("Tags"))
         CONFIGS[(ctx.region, name)] = {**{k: v for k, v in params.items() if k != "Tags"},
                                        "EndpointConfigArn": config_arn, "CreationTime": now()}
     return {"EndpointConfigArn": config_arn}
@@ -278,9 +279,10 @@ def list_endpoint_configs(params, ctx):
 
 @handles("sagemaker", "DeleteEndpointConfig")
 def delete_endpoint_config(params, ctx):
-    get_config(ctx, params["EndpointConfigName"])
+    config = get_config(ctx, params["EndpointConfigName"])
     with _lock:
         CONFIGS.pop((ctx.region, params["EndpointConfigName"]), None)
+    tags.deleted(config["EndpointConfigArn"])
     return {}
 
 
@@ -292,6 +294,7 @@ def create_endpoint(params, ctx):
     with _lock:
         if (ctx.region, name) in ENDPOINTS:
             raise invalid(f"Cannot create already existing endpoint \"{arn(ctx, 'endpoint', name)}\".")
+        tags.created(arn(ctx, "endpoint", name), params.get("Tags"))
         endpoint = ENDPOINTS[(ctx.region, name)] = Endpoint(ctx, name, config)
     BUILDERS.submit(_build, endpoint)
     return {"EndpointArn": endpoint.arn}
@@ -317,6 +320,7 @@ def delete_endpoint(params, ctx):
         endpoint.deployment.cancel()
     with _lock:
         ENDPOINTS.pop((ctx.region, endpoint.name), None)
+    tags.deleted(endpoint.arn)
     BUILDERS.submit(endpoint.stop)
     return {}
 
