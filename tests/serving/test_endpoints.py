@@ -1,7 +1,9 @@
 """Models and endpoints through boto3: real predictions, statuses, errors, describe/list, deletion."""
 
 import json
+import os
 import socket
+import time
 
 import numpy as np
 import pytest
@@ -81,8 +83,6 @@ def test_xgboost_endpoint_serves_the_boosters_own_predictions(aws, bucket, name)
     with pytest.raises(ClientError) as missing:
         aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body="1,2,3")
     assert missing.value.response["Error"]["Code"] == "ValidationError"
-    import time
-
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:  # the model server's port is freed once the endpoint is gone
         with socket.socket() as probe:
@@ -181,3 +181,50 @@ def test_tags_on_endpoints_configs_and_models(aws, bucket, name):
     with pytest.raises(ClientError) as unknown_model:
         aws.sagemaker.list_tags(ResourceArn=model["ModelArn"] + "-nope")
     assert unknown_model.value.response["Error"]["Code"] == "ValidationException"
+
+
+PID_INFERENCE_PY = b'''
+import os
+import numpy as np
+
+def model_fn(model_dir):
+    return float(open(os.path.join(model_dir, "bias.txt")).read())
+
+def predict_fn(data, bias):
+    return np.atleast_2d(data).sum(axis=1) + bias
+
+def output_fn(prediction, accept):
+    return "\\n".join(f"{float(p)!r},{os.getpid()}" for p in prediction), "text/csv"
+'''
+
+
+def test_batch_transform_and_endpoints_serve_a_model_the_same_way(aws, bucket, name):
+    aws.s3.put_object(Bucket=bucket, Key=f"{name}/model.tar.gz", Body=tar_files(
+        {"bias.txt": b"0.5", "code/inference.py": PID_INFERENCE_PY}))
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    create_model(aws.sagemaker, name, f"s3://{bucket}/{name}/model.tar.gz", image=image)
+    rows = features(6, seed=11)
+    expected = rows.sum(axis=1) + 0.5
+    deploy(aws.sagemaker, name, [variant(name)])
+    online = aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body=csv_body(rows))
+    online_rows = [line.split(",") for line in online["Body"].read().decode().splitlines()]
+    aws.s3.put_object(Bucket=bucket, Key=f"{name}/batch/rows.csv", Body=csv_body(rows))
+    aws.sagemaker.create_transform_job(
+        TransformJobName=name, ModelName=name, BatchStrategy="MultiRecord",
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/{name}/batch"}},
+                        "ContentType": "text/csv", "SplitType": "Line"},
+        TransformOutput={"S3OutputPath": f"s3://{bucket}/{name}/scored", "AssembleWith": "Line"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    deadline = time.monotonic() + 60
+    while (job := aws.sagemaker.describe_transform_job(TransformJobName=name))["TransformJobStatus"] == "InProgress":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert job["TransformJobStatus"] == "Completed", job.get("FailureReason")
+    batch = aws.s3.get_object(Bucket=bucket, Key=f"{name}/scored/rows.csv.out")["Body"].read().decode()
+    batch_rows = [line.split(",") for line in batch.splitlines()]
+    np.testing.assert_allclose([float(r[0]) for r in online_rows], expected)
+    np.testing.assert_allclose([float(r[0]) for r in batch_rows], expected)
+    # both ran the handlers in a model server process of their own, never inside the emulator
+    pids = {int(r[1]) for r in online_rows} | {int(r[1]) for r in batch_rows}
+    assert len(pids) == 2 and os.getpid() not in pids
+    aws.sagemaker.delete_endpoint(EndpointName=name)

@@ -1,11 +1,14 @@
 """Batch transform: ``CreateTransformJob``, ``DescribeTransformJob``, ``ListTransformJobs``, ``StopTransformJob``.
 
-The model (``CreateModel``, kept by moto) is loaded by the serving layer's model loader (built-in algorithm
-images, or the learner's ``inference.py`` handlers for any other image) and sent ``ContentType`` (default
-``text/csv``) with ``Accept`` (default: the model's own); each input object is split into records (``SplitType``), sent in mini-batches no
-larger than ``MaxPayloadInMB`` (``BatchStrategy`` ``MultiRecord``) or one by one (``SingleRecord``), filtered
-and joined as ``DataProcessing`` says, and written to ``<S3OutputPath>/<input name>.out`` with records joined
-by ``AssembleWith``. As documented in https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html and
+The model (``CreateModel``, kept by moto) is served exactly as an endpoint serves it: the serving layer's model
+server (built-in algorithm images in a thread, the learner's ``inference.py`` handlers in a child process) on a
+loopback port of its own, to which the job POSTs ``/invocations`` with ``ContentType`` (default ``text/csv``)
+and ``Accept`` (default: the model's own), waiting at most ``ModelClientConfig.InvocationsTimeoutInSeconds``
+(default 600, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelClientConfig.html). Each input
+object is split into records (``SplitType``), sent in mini-batches no larger than ``MaxPayloadInMB``
+(``BatchStrategy`` ``MultiRecord``) or one by one (``SingleRecord``), filtered and joined as ``DataProcessing``
+says, and written to ``<S3OutputPath>/<input name>.out`` with records joined by ``AssembleWith``. As documented
+in https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html and
 https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform-data-processing.html.
 
 ``InputFilter``/``OutputFilter`` support the JSONPath subset used with CSV rows: ``$``, ``$[i]``,
@@ -20,8 +23,8 @@ import re
 import traceback
 
 from ...registry import handles
-from ..serving import models
-from . import s3io
+from ..serving import model_server, models
+from . import s3io, script_mode
 from .container import HOST, OptMl
 from .jobs import WORKERS, Interrupted, Job, JobFailure, JobTable, client, list_page, now
 from .logs import JobLog
@@ -30,6 +33,7 @@ from .validation import validate
 TRANSFORM_JOBS = JobTable("transform-job", "Transform job")
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 DEFAULT_MAX_PAYLOAD_MB = 6
+DEFAULT_INVOCATION_TIMEOUT_SECONDS = 600
 
 
 @handles("sagemaker", "CreateTransformJob")
@@ -115,9 +119,15 @@ def _rows(batch: list[str]) -> list[list[str]]:
     return [line.split(",") for record in batch for line in record.splitlines() if line.strip()]
 
 
-def _predictions(model, rows: list[list[str]], content_type: str, accept: str | None) -> list[list[str]]:
+def _predictions(server, rows: list[list[str]], content_type: str, accept: str | None,
+                 timeout: float) -> list[list[str]]:
     """One output row per input row: CSV values, or one JSON document per record."""
-    body, returned = model.invoke("\n".join(",".join(row) for row in rows).encode(), content_type, accept)
+    payload = "\n".join(",".join(row) for row in rows).encode()
+    try:
+        body, returned = server.invoke(payload, content_type, accept, timeout)
+    except TimeoutError as error:
+        raise JobFailure(f"ClientError: The model did not answer an invocation within {timeout:g} seconds "
+                         "(ModelClientConfig.InvocationsTimeoutInSeconds).") from error
     text, kind = body.decode(), models.mime(returned, models.CSV)
     if kind == models.JSON:
         document = json.loads(text)
@@ -135,12 +145,14 @@ def _predictions(model, rows: list[list[str]], content_type: str, accept: str | 
                      "transform needs one prediction per record.")
 
 
-def _transform_rows(model, rows: list[list[str]], desc: dict) -> list[str]:
+def _transform_rows(server, rows: list[list[str]], desc: dict) -> list[str]:
     processing = desc.get("DataProcessing") or {}
     input_filter, output_filter = processing.get("InputFilter", "$"), processing.get("OutputFilter", "$")
     features = [[value.strip() for value in json_path(input_filter, row)] for row in rows]
-    outputs = _predictions(model, features, desc["TransformInput"].get("ContentType") or models.CSV,
-                           desc["TransformOutput"].get("Accept"))
+    timeout = (desc.get("ModelClientConfig") or {}).get("InvocationsTimeoutInSeconds",
+                                                        DEFAULT_INVOCATION_TIMEOUT_SECONDS)
+    outputs = _predictions(server, features, desc["TransformInput"].get("ContentType") or models.CSV,
+                           desc["TransformOutput"].get("Accept"), timeout)
     lines = []
     for row, output in zip(rows, outputs, strict=True):
         joined = row + output if processing.get("JoinSource") == "Input" else output
@@ -154,10 +166,12 @@ def _run(job: Job, ctx) -> None:
     log = JobLog(client(ctx, "logs"), LOG_GROUP, f"{job.name}/{HOST}-{int(now().timestamp())}")
     s3 = client(ctx, "s3")
     job.update(TransformStartTime=now())
+    server = None
     try:
         container = client(ctx, "sagemaker").describe_model(ModelName=desc["ModelName"])["PrimaryContainer"]
+        env = script_mode.aws_environment(ctx) | (container.get("Environment") or {}) | (desc.get("Environment") or {})
         try:
-            model = models.load(models.prepare(container, s3, opt.base / "serving"), s3)
+            server = model_server.start(models.prepare(container, s3, opt.base / "serving"), s3, env)
         except JobFailure as failure:
             raise JobFailure(f"ClientError: {failure.reason}") from failure
         source = desc["TransformInput"]["DataSource"]["S3DataSource"]
@@ -169,7 +183,7 @@ def _run(job: Job, ctx) -> None:
             records = _records(path.read_bytes(), desc["TransformInput"].get("SplitType"))
             lines = []
             for batch in _batches(records, desc.get("BatchStrategy", "MultiRecord"), max_bytes):
-                lines += _transform_rows(model, _rows(batch), desc)
+                lines += _transform_rows(server, _rows(batch), desc)
                 job.check()
             body = assemble.join(lines) + ("\n" if assemble else "")
             key = path.relative_to(inputs).as_posix() + ".out"
@@ -186,6 +200,8 @@ def _run(job: Job, ctx) -> None:
         log.write(traceback.format_exc())
         fields = {"TransformJobStatus": "Failed", "FailureReason": f"AlgorithmError: {error}"[:1024]}
     finally:
+        if server is not None:
+            server.stop()
         log.flush()
         job.update(TransformEndTime=now(), **fields)
         opt.remove()

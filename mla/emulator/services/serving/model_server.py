@@ -10,6 +10,7 @@ Container contract: https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorit
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import subprocess
 import sys
@@ -76,7 +77,26 @@ class _Server(ThreadingHTTPServer):
         self.errors: list[str] = []
 
 
-class ThreadServer:
+class _Serving:
+    port: int
+
+    def invoke(self, body: bytes, content_type: str, accept: str | None, timeout: float) -> tuple[bytes, str]:
+        """``POST /invocations`` as the platform does (batch transform): the answer and its content type, or
+        ``models.RequestError`` with the container's status."""
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+        try:
+            connection.request("POST", "/invocations", body=body,
+                               headers={"Content-Type": content_type, "Accept": accept or "*/*"})
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise models.RequestError(response.status, data.decode("utf-8", "replace"))
+        return data, response.getheader("Content-Type", "")
+
+
+class ThreadServer(_Serving):
     """A model served from a thread of this process."""
 
     def __init__(self, model):
@@ -91,7 +111,7 @@ class ThreadServer:
         self.server.server_close()
 
 
-class ProcessServer:
+class ProcessServer(_Serving):
     """A model served from a child process; its port is the first line the child prints."""
 
     def __init__(self, artifact: models.Artifact, env: dict[str, str]):
