@@ -22,7 +22,7 @@ from serving_helpers import (
     xgboost_image,
 )
 
-from mla.emulator.services.serving import endpoints
+from mla.emulator.services.serving import endpoints, metrics, runtime
 
 INFERENCE_PY = b'''
 import json, os
@@ -227,4 +227,46 @@ def test_batch_transform_and_endpoints_serve_a_model_the_same_way(aws, bucket, n
     # both ran the handlers in a model server process of their own, never inside the emulator
     pids = {int(r[1]) for r in online_rows} | {int(r[1]) for r in batch_rows}
     assert len(pids) == 2 and os.getpid() not in pids
+    aws.sagemaker.delete_endpoint(EndpointName=name)
+
+
+SLOW_INFERENCE_PY = b'''
+import json, time
+
+def model_fn(model_dir):
+    return None
+
+def input_fn(body, content_type):
+    return json.loads(body)
+
+def predict_fn(data, model):
+    time.sleep(data["seconds"])
+    return data["seconds"]
+'''
+
+
+def test_an_invocation_the_container_does_not_answer_in_time_is_a_model_error(aws, bucket, name, monkeypatch):
+    monkeypatch.delenv("MLA_SERVING_INVOCATION_TIMEOUT_SECONDS", raising=False)
+    assert runtime.invocation_timeout() == 60  # the documented limit; the test lowers it to stay fast
+    monkeypatch.setenv("MLA_SERVING_INVOCATION_TIMEOUT_SECONDS", "0.5")
+    aws.s3.put_object(Bucket=bucket, Key=f"{name}/model.tar.gz", Body=tar_files({"code/inference.py": SLOW_INFERENCE_PY}))
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    create_model(aws.sagemaker, name, f"s3://{bucket}/{name}/model.tar.gz", image=image)
+    deploy(aws.sagemaker, name, [variant(name)])
+    fast = aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="application/json",
+                                                 Body=json.dumps({"seconds": 0}))
+    assert json.loads(fast["Body"].read()) == 0
+    started = time.monotonic()
+    with pytest.raises(ClientError) as slow:
+        aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="application/json",
+                                              Body=json.dumps({"seconds": 3}))
+    assert time.monotonic() - started < 2.5
+    error = slow.value.response
+    assert error["Error"]["Code"] == "ModelError" and error["OriginalStatusCode"] == 0
+    assert "timed out while waiting for a response from container" in error["OriginalMessage"]
+    again = aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="application/json",
+                                                  Body=json.dumps({"seconds": 0.1}))
+    assert json.loads(again["Body"].read()) == 0.1
+    endpoints.flush()
+    assert sum(metrics.RECORDER.values("us-east-1", name, "Invocation5XXErrors", 0)) == 1
     aws.sagemaker.delete_endpoint(EndpointName=name)

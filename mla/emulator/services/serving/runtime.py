@@ -6,8 +6,9 @@ servers.
   of each request in the background, their responses are logged and never returned.
 * Limits and errors as documented for
   https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html: a 6 MB payload
-  (4 MB serverless), 60 s for the container to answer, ``ValidationError`` for an unknown endpoint or
-  variant, ``ModelError`` (424) carrying the container's ``OriginalStatusCode`` and ``OriginalMessage``.
+  (4 MB serverless), 60 s for the container to answer (a ``ModelError`` with status 0 after that),
+  ``ValidationError`` for an unknown endpoint or variant, ``ModelError`` (424) carrying the container's
+  ``OriginalStatusCode`` and ``OriginalMessage``.
 * Asynchronous inference: input read from ``InputLocation``, the request queued, the result written to
   ``<S3OutputPath>/<inference id>.out`` or ``<S3FailurePath>/<inference id>-error.out`` and announced on
   the SNS success or error topic (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference.html).
@@ -18,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
+import os
 import threading
 import time
 import uuid
@@ -50,12 +52,23 @@ class Answer:
         self.custom_attributes, self.model_us, self.setup_us = custom_attributes, model_us, setup_us
 
 
+def invocation_timeout() -> float:
+    """60 s, as on AWS. ``MLA_SERVING_INVOCATION_TIMEOUT_SECONDS`` lowers it so a test need not wait a minute;
+    the compressed clock does not apply because the model's own computing time is never compressed."""
+    return float(os.environ.get("MLA_SERVING_INVOCATION_TIMEOUT_SECONDS") or INVOCATION_TIMEOUT_SECONDS)
+
+
 def _connection(port: int) -> http.client.HTTPConnection:
+    timeout = invocation_timeout()
     with _pool_lock:
         idle = _pool.get(port)
-        if idle:
-            return idle.pop()
-    return http.client.HTTPConnection(model_server.HOST, port, timeout=INVOCATION_TIMEOUT_SECONDS)
+        connection = idle.pop() if idle else None
+    if connection is None:
+        return http.client.HTTPConnection(model_server.HOST, port, timeout=timeout)
+    connection.timeout = timeout
+    if connection.sock is not None:
+        connection.sock.settimeout(timeout)
+    return connection
 
 
 def _release(port: int, connection: http.client.HTTPConnection) -> None:
