@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 
 import boto3
@@ -26,6 +27,9 @@ DECLARED_ENV = "MLA_SANDBOX_DECLARED"
 NOTEBOOK_ENV = "MLA_NOTEBOOK"
 SESSION_ENV = "MLA_SANDBOX_SESSION"  # set by `mla lab` in sandbox mode: every kernel's resources share it
 RUN_WALL_LIMIT_S = 600  # how long an interactive endpoint is priced for when no runner bounds the notebook
+MLFLOW_ARN_ENV = "MLA_MLFLOW_TRACKING_ARN"
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AIMlflowConfig.html
+_MLFLOW_ARN = re.compile(r"arn:aws[a-z\-]*:sagemaker:(?P<region>[a-z0-9\-]*):[0-9]{12}:mlflow-(app|tracking-server)/.+")
 
 
 def start_aws(region: str | None) -> Lab:
@@ -80,3 +84,17 @@ def _announce(lab: Lab, identity: dict, config, declared) -> None:
     made = ", ".join(f"{line.declared.kind}" + (f" on {line.instance_type}" if line.instance_type else "")
                      for line in cost.lines) or "nothing billable"
     print(f"It will create: {made}; worst-case cost {cost.usd:.2f} USD.")
+
+
+def mlflow_tracking_arn(region: str) -> str:
+    """The SageMaker AI MLflow tracking server or MLflow App ARN the labs log to on AWS (see docs/local-backend-governance.md)."""
+    arn = os.environ.get(MLFLOW_ARN_ENV, "").strip()
+    found = _MLFLOW_ARN.fullmatch(arn)
+    if not found:
+        raise BackendError(
+            f"Set {MLFLOW_ARN_ENV} to your SageMaker AI MLflow tracking server or MLflow App ARN "
+            "(arn:aws:sagemaker:<region>:<account>:mlflow-tracking-server/<name>, e.g. the TrackingServerArn of "
+            f"`aws sagemaker describe-mlflow-tracking-server`){'; got ' + repr(arn) if arn else ''}.")
+    if found["region"] != region:
+        raise BackendError(f"{MLFLOW_ARN_ENV} is in {found['region']}, but this lab runs in {region}.")
+    return arn

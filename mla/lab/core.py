@@ -63,6 +63,21 @@ class Lab:
         return f"arn:aws:iam::{self.account_id}:role/mla-course-sagemaker-execution"
 
     @cached_property
+    def mlflow_tracking_uri(self) -> str:
+        """Where ``mlflow.set_tracking_uri`` points: locally a SQLite store in the workspace
+        (``<workspace>/mlflow/mlflow.db``); on AWS the SageMaker AI MLflow tracking server (or MLflow App) ARN
+        from ``MLA_MLFLOW_TRACKING_ARN``, which the ``sagemaker-mlflow`` plugin resolves and signs for."""
+        if self.backend != "local":
+            from .aws import mlflow_tracking_arn
+
+            return mlflow_tracking_arn(self.region)
+        from ..workspace import default_workspace
+
+        folder = default_workspace() / "mlflow"
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / 'mlflow.db'}"
+
+    @cached_property
     def session(self):
         """A SageMaker Python SDK v3 session bound to this lab's backend and bucket."""
         from sagemaker.core.helper import session_helper
