@@ -9,7 +9,8 @@ import importlib
 # module -> the SigV4 signing name of the requests it answers
 SERVICE_MODULES: dict[str, str] = {"sagemaker": "sagemaker", "feature_store": "sagemaker", "bedrock": "bedrock",
                                    "serving": "sagemaker", "model_registry": "sagemaker",
-                                   "feature_store_runtime": "sagemaker"}
+                                   "feature_store_runtime": "sagemaker",
+                                   "monitoring": "sagemaker"}
 
 
 def load_for(signing_name: str) -> None:
