@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 import xgboost as xgb
-from sagemaker.core import image_uris
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/mla-course-sagemaker-execution"
@@ -38,6 +37,8 @@ def put_xgboost_model(s3, bucket, key, booster) -> str:
 
 
 def xgboost_image():
+    from sagemaker.core import image_uris  # slow to import: only where a test needs the image
+
     return image_uris.retrieve("xgboost", REGION, "1.7-1")
 
 
