@@ -106,3 +106,22 @@ def test_bad_sql_is_a_query_error(lab, filled):
     store = OfflineStore(lab)
     with pytest.raises(QueryError, match="no_such_column"):
         store.query(f"SELECT no_such_column FROM {store.table(filled)}")
+
+
+def test_point_in_time_with_unix_second_event_times(lab):
+    group = lab.name("sensors")
+    lab.client("sagemaker").create_feature_group(
+        FeatureGroupName=group, RecordIdentifierFeatureName="sensor", EventTimeFeatureName="ts",
+        FeatureDefinitions=[{"FeatureName": "sensor", "FeatureType": "Integral"},
+                            {"FeatureName": "ts", "FeatureType": "Fractional"},
+                            {"FeatureName": "reading", "FeatureType": "Fractional"}],
+        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": lab.s3_uri("fs-sensors")}}, RoleArn=lab.role_arn)
+    runtime = lab.client("sagemaker-featurestore-runtime")
+    for ts, reading in [(1_700_000_000.0, 1.5), (1_700_003_600.5, 2.5)]:
+        runtime.put_record(FeatureGroupName=group, Record=[
+            {"FeatureName": "sensor", "ValueAsString": "7"}, {"FeatureName": "ts", "ValueAsString": str(ts)},
+            {"FeatureName": "reading", "ValueAsString": str(reading)}])
+    asked = pd.DataFrame({"sensor": [7, 7, 7], "at": pd.to_datetime([1_699_999_999, 1_700_003_600, 1_700_003_601],
+                                                                     unit="s", utc=True)})
+    got = OfflineStore(lab).point_in_time(asked, group, "sensor", "at", features=["reading"])
+    assert got["reading"].fillna(-1).tolist() == [-1, 1.5, 2.5]

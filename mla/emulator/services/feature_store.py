@@ -65,6 +65,9 @@ class LocalFeatureGroup(FeatureGroup):
             described["OfflineStoreStatus"] = {"Status": "Active"}
         return {k: v for k, v in described.items() if v is not None}
 
+    def gen_response_object(self) -> dict:  # what moto's Search returns for a feature group
+        return self.describe()
+
 
 def _validation(message: str) -> ServiceError:
     return ServiceError("ValidationException", message, 400)
@@ -122,14 +125,17 @@ def _create_glue_table(ctx: Context, catalog: dict, location: str, definitions: 
     columns = [{"Name": f["FeatureName"], "Type": GLUE_TYPES[f["FeatureType"]]} for f in definitions]
     columns += [{"Name": "write_time", "Type": "timestamp"}, {"Name": "api_invocation_time", "Type": "timestamp"},
                 {"Name": "is_deleted", "Type": "boolean"}]
-    glue.create_table(DatabaseName=catalog["Database"], TableInput={
-        "Name": catalog["TableName"], "TableType": "EXTERNAL_TABLE",
-        "PartitionKeys": [{"Name": p, "Type": "string"} for p in PARTITIONS],
-        "StorageDescriptor": {
-            "Columns": columns, "Location": location,
-            "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-            "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-            "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}}})
+    table = {"Name": catalog["TableName"], "TableType": "EXTERNAL_TABLE",
+             "PartitionKeys": [{"Name": p, "Type": "string"} for p in PARTITIONS],
+             "StorageDescriptor": {
+                 "Columns": columns, "Location": location,
+                 "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                 "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                 "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}}}
+    try:
+        glue.create_table(DatabaseName=catalog["Database"], TableInput=table)
+    except glue.exceptions.AlreadyExistsException:  # a group deleted and created again within the same second
+        glue.update_table(DatabaseName=catalog["Database"], TableInput=table)
 
 
 def find_group(ctx: Context, name_or_arn: str) -> LocalFeatureGroup | None:
