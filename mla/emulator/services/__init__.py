@@ -10,6 +10,7 @@ import importlib
 SERVICE_MODULES: dict[str, str] = {"sagemaker": "sagemaker", "feature_store": "sagemaker", "bedrock": "bedrock",
                                    "serving": "sagemaker", "model_registry": "sagemaker",
                                    "feature_store_runtime": "sagemaker",
+                                   "clarify": "sagemaker",
                                    "monitoring": "sagemaker"}
 
 
