@@ -11,7 +11,8 @@ SERVICE_MODULES: dict[str, str] = {"sagemaker": "sagemaker", "feature_store": "s
                                    "serving": "sagemaker", "model_registry": "sagemaker",
                                    "feature_store_runtime": "sagemaker",
                                    "clarify": "sagemaker",
-                                   "monitoring": "sagemaker"}
+                                   "monitoring": "sagemaker",
+                                   "pipelines": "sagemaker"}
 
 
 def load_for(signing_name: str) -> None:
