@@ -41,7 +41,7 @@ def test_clarify_processor_runs_bias_and_explainability():
                                headers=HEADERS, dataset_type="text/csv"),
         model_config=ModelConfig(model_name=model_name, instance_type="ml.m5.large", instance_count=1,
                                  accept_type="text/csv", content_type="text/csv"),
-        explainability_config=SHAPConfig(baseline=[frame[FEATURES].median().tolist()], num_samples=50, seed=0),
+        explainability_config=SHAPConfig(num_clusters=3, num_samples=50, seed=0),  # baseline computed by the job
         bias_config=BiasConfig(label_values_or_threshold=[1], facet_name="sex", facet_values_or_threshold=[0]),
         model_predicted_label_config=ModelPredictedLabelConfig(probability_threshold=0.6),
         wait=False, logs=False)  # wait=True works too; it polls every 10 s, too slow for a unit test
@@ -56,5 +56,9 @@ def test_clarify_processor_runs_bias_and_explainability():
     # analysis.json writes an infinite metric as "Infinity" / "-Infinity", as Clarify does
     got = {m["name"]: float(m["value"]) for m in post["metrics"] if "value" in m}
     assert got == pytest.approx(expected)
-    assert set(analysis["explanations"]["kernel_shap"]["label0"]["global_shap_values"]) == set(FEATURES)
+    shap = analysis["explanations"]["kernel_shap"]["label0"]
+    assert set(shap["global_shap_values"]) == set(FEATURES)
+    baseline = aws.s3.get_object(Bucket=bucket, Key=f"{prefix}/explanations_shap/baseline.csv")["Body"].read()
+    rows = [[float(v) for v in line.split(",")] for line in baseline.decode().split()]
+    assert len(rows) == 3 and shap["expected_value"] == pytest.approx(scores(booster, rows).mean(), abs=1e-6)
     assert "pre_training_bias_metrics" in analysis
