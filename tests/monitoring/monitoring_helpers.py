@@ -152,3 +152,40 @@ def violations_of(aws, summary):
     job = aws.sagemaker.describe_processing_job(ProcessingJobName=job_name)
     report = job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
     return read_json(aws, f"{report}/constraint_violations.json")["violations"], report
+
+
+def model_quality_definition(aws, name, endpoint, bucket, constraints_uri, ground_truth_uri):
+    aws.sagemaker.create_model_quality_job_definition(
+        JobDefinitionName=name, RoleArn=ROLE, JobResources=RESOURCES,
+        ModelQualityAppSpecification={"ImageUri": ANALYZER, "ProblemType": "BinaryClassification"},
+        ModelQualityBaselineConfig={"ConstraintsResource": {"S3Uri": constraints_uri}},
+        ModelQualityJobInput={"EndpointInput": {"EndpointName": endpoint, "LocalPath": "/opt/ml/processing/input/endpoint",
+                                                "ProbabilityAttribute": "0", "ProbabilityThresholdAttribute": 0.5},
+                              "GroundTruthS3Input": {"S3Uri": ground_truth_uri}},
+        ModelQualityJobOutputConfig={"MonitoringOutputs": [{"S3Output": {
+            "S3Uri": output(name, bucket, "reports"), "LocalPath": "/opt/ml/processing/output"}}]},
+        StoppingCondition={"MaxRuntimeInSeconds": 600})
+    return name
+
+
+def put_ground_truth(aws, bucket, prefix, labels_by_id):
+    """Ground truth records as Model Monitor reads them, under ``prefix/yyyy/mm/dd/hh/``."""
+    moment = time.gmtime()
+    lines = [json.dumps({"groundTruthData": {"data": str(label), "encoding": "CSV"},
+                         "eventMetadata": {"eventId": event_id}, "eventVersion": "0"})
+             for event_id, label in labels_by_id.items()]
+    key = f"{prefix}/{time.strftime('%Y/%m/%d/%H', moment)}/labels.jsonl"
+    aws.s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode())
+    return f"s3://{bucket}/{prefix}"
+
+
+def wait_first_execution(aws, schedule_name, timeout=60):
+    """The schedule's first execution once done (an hourly schedule starts one every 6 s in the tests)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = aws.sagemaker.list_monitoring_executions(MonitoringScheduleName=schedule_name, SortOrder="Ascending")
+        first = (listed["MonitoringExecutionSummaries"] or [None])[0]
+        if first and first["MonitoringExecutionStatus"] in DONE:
+            return first
+        assert time.monotonic() < deadline, f"first execution not done: {first}"
+        time.sleep(0.1)

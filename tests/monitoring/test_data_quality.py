@@ -1,37 +1,18 @@
 """Data quality monitoring over a real endpoint's captured traffic: a baseline from clean data, no violation on
 in-distribution traffic, drift found with the right check name, CloudWatch metrics emitted."""
 
-import pytest
 from monitoring_helpers import (
     FEATURES,
-    baseline_job,
     capturing_endpoint,
     data_quality_definition,
     features,
-    output,
-    put_csv,
     read_json,
     schedule,
     send,
-    train,
     violations_of,
     wait_execution,
     wait_for_capture,
 )
-
-
-@pytest.fixture(scope="module")
-def baseline(aws, bucket):
-    """Statistics and constraints of the training data with the model's scores first, as the endpoint captures."""
-    booster, frame = train()
-    import xgboost as xgb
-
-    dataset = frame.copy()
-    dataset.insert(0, "score", booster.predict(xgb.DMatrix(frame.to_numpy(float))).round(6))
-    uri = put_csv(aws, bucket, "dq-baseline/data/train.csv", dataset)
-    job = baseline_job(aws, "dq-baseline-job", uri, output("dq-baseline", bucket, "results"))
-    assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
-    return booster, output("dq-baseline", bucket, "results")
 
 
 def test_baseline_writes_statistics_and_constraints(aws, baseline):
