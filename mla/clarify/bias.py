@@ -105,8 +105,8 @@ def selected(column: pd.Series, values_or_threshold) -> tuple[np.ndarray, str]:
     if not values:
         raise ValueError(f"Column {column.name!r}: no values or threshold given")
     if is_threshold(column, values):
-        threshold = float(values[0])
-        return (column > threshold).to_numpy(), f"({threshold}, {float(column.max())}]"
+        interval = pd.Interval(values[0], column.max(), closed="right")  # shown as Clarify shows it: (40, 99]
+        return (column > values[0]).to_numpy(), str(interval)
     return _matches(column, values).to_numpy(), ",".join(map(str, values))
 
 

@@ -117,9 +117,12 @@ def _number(text: str):
 
 
 def pick(answer, key):
-    """The part of one answer that ``label`` or ``probability`` names (the whole answer when it is a scalar)."""
+    """The part of one answer that ``label`` or ``probability`` names: a column of a CSV answer, a key of a JSON one;
+    without a key the whole answer (a list when the model gives several values per record)."""
     if isinstance(answer, list):
-        return answer[int(key or 0)] if len(answer) > 1 or key not in (None, 0, "0") else answer[0]
+        if key is None:
+            return answer[0] if len(answer) == 1 else answer
+        return answer[int(key)]
     if isinstance(answer, dict):
         if key is None:
             if len(answer) != 1:
@@ -130,7 +133,11 @@ def pick(answer, key):
 
 
 def scores(answers: list, key) -> np.ndarray:
-    return np.array([float(pick(a, key)) for a in answers])
+    picked = [pick(a, key) for a in answers]
+    if any(isinstance(p, list) for p in picked):
+        raise ValueError("The model answers several values per record: set predictor probability (or label) to the "
+                         "one to explain")
+    return np.array(picked, float)
 
 
 @contextmanager
