@@ -1,5 +1,6 @@
 """The SageMaker Python SDK v3 ``DefaultModelMonitor`` works unchanged against the local backend: baseline
-suggestion, a one-time (``NOW``) monitoring schedule on a capturing endpoint, its execution and violations."""
+suggestion, a one-time (``NOW``) monitoring schedule on a capturing endpoint, its execution and violations, and the
+lab's cleanup of the schedule and its job definition."""
 
 import types
 
@@ -46,5 +47,6 @@ def test_default_model_monitor_baselines_and_monitors(monkeypatch):
     violations = monitor.latest_monitoring_constraint_violations().body_dict["violations"]
     assert {"x0"} <= {v["feature_name"] for v in violations if v["constraint_check_type"] == "baseline_drift_check"}
     assert len(monitor.list_executions()) == 1
-    monitor.delete_monitoring_schedule()
-    lab.cleanup()
+    lab.cleanup()  # deletes the schedule, then its job definition
+    assert aws.sagemaker.list_monitoring_schedules(EndpointName=endpoint)["MonitoringScheduleSummaries"] == []
+    assert aws.sagemaker.list_data_quality_job_definitions(EndpointName=endpoint)["JobDefinitionSummaries"] == []
