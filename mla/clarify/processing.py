@@ -11,18 +11,21 @@ Predictions come from a shadow endpoint built from ``predictor.model_name`` (see
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 
+import boto3
 import numpy as np
 import pandas as pd
 from botocore.exceptions import ClientError
 
 from . import bias, predictor, report, shap
 
+PREDICTED = "__mla_clarify_predicted_label"  # the column predictions are put in for the bias metrics
 SHAP_AGGREGATIONS = {"mean_abs": lambda v: np.abs(v).mean(axis=0), "median": lambda v: np.median(v, axis=0),
                      "mean_sq": lambda v: (v ** 2).mean(axis=0)}
 
@@ -90,7 +93,7 @@ class Job:
         if self.label is None or "label_values_or_threshold" not in self.config:
             raise ConfigError("Bias analysis needs label and label_values_or_threshold")
         frame = self.data if predicted is None else self.data.assign(**{PREDICTED: predicted.to_numpy()})
-        section: dict = {}
+        section: dict = {"facets": {}}
         for facet in self.config.get("facet") or []:
             try:
                 part = bias.bias_report(frame, self.label, self.column(facet["name_or_index"]),
@@ -100,12 +103,10 @@ class Job:
                                         predicted_label=None if predicted is None else PREDICTED)
             except ValueError as error:
                 raise ConfigError(str(error)) from error
-            section.setdefault("facets", {}).update(part.pop("facets"))
-            section.update(part)
-        if not section:
+            section = {**part, "facets": {**section["facets"], **part["facets"]}}
+        if not section["facets"]:
             raise ConfigError("Bias analysis needs at least one facet")
-        return {"label": section["label"], "label_value_or_threshold": section["label_value_or_threshold"],
-                "facets": section["facets"]}
+        return section
 
     def predicted_labels(self, endpoint) -> pd.Series:
         if self.config.get("predicted_label"):
@@ -173,8 +174,6 @@ class Job:
         return computed
 
 
-PREDICTED = "__mla_clarify_predicted_label"
-
 
 def read_dataset(folder: Path, config: dict) -> pd.DataFrame:
     files = sorted(p for p in folder.rglob("*") if p.is_file())
@@ -210,10 +209,6 @@ def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_s3_csv(uri: str) -> pd.DataFrame:
-    import io
-
-    import boto3
-
     bucket, key = uri.removeprefix("s3://").split("/", 1)
     body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
     return pd.read_csv(io.StringIO(body), header=None)
