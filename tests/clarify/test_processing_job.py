@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from botocore.exceptions import ClientError
 from clarify_helpers import (
     FEATURES,
     HEADERS,
@@ -96,9 +97,10 @@ def test_bias_and_shap_job_writes_clarify_analysis_json(aws, bucket, name):
     assert "Loan analysis" in output(aws, bucket, name, "report.html")
     assert json.loads(output(aws, bucket, name, "report.ipynb"))["cells"]
 
-    shadow = [e["EndpointName"] for e in aws.sagemaker.list_endpoints(NameContains=name)["Endpoints"]]
-    assert shadow == [] or all(
-        aws.sagemaker.describe_endpoint(EndpointName=e)["EndpointStatus"] == "Deleting" for e in shadow)
+    # the shadow endpoint sm-clarify-<job name> served the predictions and is gone with its configuration
+    assert aws.sagemaker.list_endpoints(NameContains=name)["Endpoints"] == []
+    with pytest.raises(ClientError, match="Could not find endpoint configuration"):
+        aws.sagemaker.describe_endpoint_config(EndpointConfigName=f"sm-clarify-{name}")
 
 
 def test_pre_training_only_job_needs_no_model(aws, bucket, name):
