@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import data_quality, datasets, model_quality
+from . import data_quality, datasets
 
 DATA_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
@@ -172,6 +172,8 @@ def quality_inputs(settings: Settings, frame: pd.DataFrame, truth_column: str | 
 
 
 def run_model_quality(settings: Settings) -> None:
+    from . import model_quality  # scikit-learn, only for model quality
+
     output = settings.path("output_path")
     constraints = settings.json_file("baseline_constraints")
     ground_truth = settings.path("ground_truth_source")

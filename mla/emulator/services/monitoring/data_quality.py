@@ -24,7 +24,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 SKETCH_K = 2048
 BUCKETS = 10
@@ -159,6 +158,8 @@ def categorical_distance(baseline_feature: dict, current: pd.Series, method: str
     base_counts = np.array([base.get(c, 0) for c in categories], dtype=float)
     cur_counts = np.array([seen.get(c, 0) for c in categories], dtype=float)
     if method == "ChiSquared":
+        from scipy import stats
+
         expected = (base_counts + 0.5) / (base_counts + 0.5).sum() * cur_counts.sum()
         return float(stats.chisquare(cur_counts, expected).pvalue)
     return float(np.max(np.abs(base_counts / base_counts.sum() - cur_counts / cur_counts.sum())))
