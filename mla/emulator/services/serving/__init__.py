@@ -3,4 +3,4 @@
 blue/green deployments with auto-rollback, autoscaling, data capture and endpoint metrics.
 Everything else falls through to moto (or to the training layer in ``services/sagemaker``)."""
 
-from . import endpoints, model_api, runtime, tags  # noqa: F401  (importing registers the handlers)
+from . import asynchronous, endpoints, model_api, runtime, tags  # noqa: F401  (importing registers the handlers)

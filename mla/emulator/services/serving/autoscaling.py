@@ -6,12 +6,16 @@ so ``DescribeEndpoint``'s ``CurrentInstanceCount`` really changes:
 
 * target tracking on ``SageMakerVariantInvocationsPerInstance`` (invocations per instance per minute) or a
   customized ``AWS/SageMaker`` metric: desired = ceil(current × metric ÷ target), with
-  ``ScaleOutCooldown`` / ``ScaleInCooldown`` (default 300 s) and ``DisableScaleIn``;
+  ``ScaleOutCooldown`` / ``ScaleInCooldown`` (default 300 s) and ``DisableScaleIn``; with ``MinCapacity`` 0 an
+  asynchronous endpoint scales in to zero on ``ApproximateBacklogSizePerInstance``, and since that metric is not
+  published at zero instances, only a step policy on ``HasBacklogWithoutCapacity`` brings it back
+  (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html);
 * step scaling, triggered by a CloudWatch alarm whose ``AlarmActions`` name the policy, with
   ``ChangeInCapacity`` / ``PercentChangeInCapacity`` / ``ExactCapacity`` step adjustments and ``Cooldown``;
 * scheduled actions ``at(...)`` (UTC) that set ``MinCapacity`` / ``MaxCapacity``.
 
-Always within the target's ``MinCapacity``..``MaxCapacity``. As documented in
+When several policies fire, the largest scale-out wins, else the most conservative scale-in; always within the
+target's ``MinCapacity``..``MaxCapacity``. As documented in
 https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling.html and
 https://docs.aws.amazon.com/autoscaling/application/userguide/what-is-application-auto-scaling.html.
 """
@@ -60,7 +64,7 @@ def _target_tracking(ctx, endpoint, variant, resource: str, config: dict) -> int
     value = _target_value(ctx, endpoint, variant, config)
     if value is None:
         return None
-    desired = max(1, math.ceil(variant.instance_count * value / config["TargetValue"])) if value else 1
+    desired = math.ceil(variant.instance_count * value / config["TargetValue"])
     if desired > variant.instance_count and _cooled(resource, config.get("ScaleOutCooldown", DEFAULT_COOLDOWN)):
         return desired
     if desired < variant.instance_count and not config.get("DisableScaleIn") and \
@@ -129,15 +133,15 @@ def evaluate() -> None:
                 _scheduled(aas, resource)
                 target = aas.describe_scalable_targets(ServiceNamespace="sagemaker", ResourceIds=[resource],
                                                        ScalableDimension=DIMENSION)["ScalableTargets"][0]
-                desired = None
+                proposals = []
                 for policy in (p for p in policies if p["ResourceId"] == resource):
                     if policy["PolicyType"] == "TargetTrackingScaling":
-                        desired = _target_tracking(ctx, endpoint, variant, resource,
-                                                   policy["TargetTrackingScalingPolicyConfiguration"])
+                        proposals.append(_target_tracking(ctx, endpoint, variant, resource,
+                                                          policy["TargetTrackingScalingPolicyConfiguration"]))
                     elif policy["PolicyType"] == "StepScaling":
-                        desired = _step(ctx, variant, resource, policy, alarm_list)
-                    if desired is not None:
-                        break
+                        proposals.append(_step(ctx, variant, resource, policy, alarm_list))
+                # several policies: the largest scale-out wins, else the most conservative scale-in
+                desired = max((p for p in proposals if p is not None), default=None)
                 count = variant.instance_count if desired is None else desired
                 _set_count(endpoint, variant, resource,
                            min(max(count, target["MinCapacity"]), target["MaxCapacity"]))

@@ -379,11 +379,11 @@ def flush() -> None:
 
 
 def _tick_forever() -> None:
-    from . import autoscaling
+    from . import asynchronous, autoscaling
 
     while True:
         time.sleep(FLUSH_SECONDS)
-        for step in (flush, autoscaling.evaluate):
+        for step in (asynchronous.record_backlog, flush, autoscaling.evaluate):
             try:
                 step()
             except Exception:  # an emulator shut down under a pending flush; the next tick tries again

@@ -2,7 +2,8 @@
 ``EndpointName`` and ``VariantName``; ``Invocations``, ``InvocationsPerInstance`` (1/instance count per
 request), ``ModelLatency`` and ``OverheadLatency`` (microseconds), ``Invocation4XXErrors``,
 ``Invocation5XXErrors``, ``InvocationModelErrors`` and, for serverless variants, ``ModelSetupTime``
-(https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
+(https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html); asynchronous endpoints' backlog
+metrics carry the ``EndpointName`` dimension only (``asynchronous.py``).
 
 Datapoints are kept in memory (autoscaling and deployment alarms read them on the compressed clock) and
 sent to CloudWatch as one aggregated datum per metric each flush, so alarms and dashboards work on them.
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 NAMESPACE = "AWS/SageMaker"
 UNITS = {"Invocations": "None", "InvocationsPerInstance": "None", "ModelLatency": "Microseconds",
          "OverheadLatency": "Microseconds", "Invocation4XXErrors": "None", "Invocation5XXErrors": "None",
-         "InvocationModelErrors": "None", "ModelSetupTime": "Microseconds"}
+         "InvocationModelErrors": "None", "ModelSetupTime": "Microseconds", "ApproximateBacklogSize": "None",
+         "ApproximateBacklogSizePerInstance": "None", "ApproximateAgeOfOldestRequest": "Seconds",
+         "HasBacklogWithoutCapacity": "None"}
 HISTORY_SECONDS = 600  # real seconds of datapoints kept for alarms and scaling
 
 
@@ -28,7 +31,7 @@ class Point:
     url: str  # the emulator the endpoint lives in
     region: str
     endpoint: str
-    variant: str
+    variant: str  # "" for an endpoint-level metric (dimension EndpointName only)
     metric: str
     value: float
 
@@ -62,9 +65,11 @@ class Recorder:
             groups[(p.url, p.region, p.endpoint, p.variant, p.metric)].append(p.value)
         by_place: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for (url, region, endpoint, variant, metric), values in groups.items():
+            dimensions = [{"Name": "EndpointName", "Value": endpoint}]
+            if variant:
+                dimensions.append({"Name": "VariantName", "Value": variant})
             by_place[(url, region)].append({
-                "MetricName": metric, "Unit": UNITS[metric],
-                "Dimensions": [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}],
+                "MetricName": metric, "Unit": UNITS[metric], "Dimensions": dimensions,
                 "StatisticValues": {"SampleCount": len(values), "Sum": sum(values), "Minimum": min(values),
                                     "Maximum": max(values)}})
         for (url, region), data in by_place.items():

@@ -9,16 +9,12 @@ servers.
   (4 MB serverless), 60 s for the container to answer (a ``ModelError`` with status 0 after that),
   ``ValidationError`` for an unknown endpoint or variant, ``ModelError`` (424) carrying the container's
   ``OriginalStatusCode`` and ``OriginalMessage``.
-* Asynchronous inference: input read from ``InputLocation``, the request queued, the result written to
-  ``<S3OutputPath>/<inference id>.out`` or ``<S3FailurePath>/<inference id>-error.out`` and announced on
-  the SNS success or error topic (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference.html).
+``InvokeEndpointAsync`` is in ``asynchronous.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
-import json
 import os
 import threading
 import time
@@ -27,14 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ...protocol import ServiceError
 from ...registry import handles
-from ..sagemaker import s3io
 from ..sagemaker.jobs import client, now
 from ..sagemaker.logs import JobLog
 from . import capture, clock, endpoints, metrics, model_server
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 SERVERLESS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
-ASYNC_INLINE_MAX_BYTES = 128_000
 INVOCATION_TIMEOUT_SECONDS = 60.0
 SERVERLESS_IDLE_SECONDS = 900  # service time without requests after which a serverless variant is cold again
 LIVE = ("InService", "Updating", "SystemUpdating", "RollingBack")
@@ -122,11 +116,15 @@ def ask(endpoint, variant, body: bytes, content_type: str | None, accept: str | 
             variant.concurrency.release()
 
 
-def record_metrics(endpoint, variant, answer: Answer | None, overhead_us: float) -> None:
+def record_metrics(endpoint, variant, answer: Answer | None, overhead_us: float | None) -> None:
+    """The invocation's metrics; ``overhead_us`` None for an asynchronous invocation, for which SageMaker
+    publishes neither ``Invocations``, ``InvocationsPerInstance`` nor ``OverheadLatency``."""
     status = answer.status if answer else 500
-    values = {"Invocations": 1, "InvocationsPerInstance": 1 / max(variant.instance_count, 1),
-              "Invocation4XXErrors": int(400 <= status < 500), "Invocation5XXErrors": int(status >= 500 or status == 0),
-              "InvocationModelErrors": int(status != 200), "OverheadLatency": overhead_us}
+    values = {"Invocation4XXErrors": int(400 <= status < 500), "Invocation5XXErrors": int(status >= 500 or status == 0),
+              "InvocationModelErrors": int(status != 200)}
+    if overhead_us is not None:
+        values |= {"Invocations": 1, "InvocationsPerInstance": 1 / max(variant.instance_count, 1),
+                   "OverheadLatency": overhead_us}
     if answer is not None:
         values["ModelLatency"] = answer.model_us
         if answer.setup_us is not None:
@@ -244,90 +242,4 @@ def invoke_endpoint(params, ctx):
     result = {"Body": answer.body, "ContentType": answer.content_type, "InvokedProductionVariant": variant.name}
     if answer.custom_attributes:
         result["CustomAttributes"] = answer.custom_attributes
-    return result
-
-
-# --- asynchronous inference ---------------------------------------------------------------------------------
-
-_queues: dict[str, ThreadPoolExecutor] = {}
-
-
-def _queue(endpoint) -> ThreadPoolExecutor:
-    with endpoints._lock:
-        if endpoint.arn not in _queues:
-            per_instance = (endpoint.config["AsyncInferenceConfig"].get("ClientConfig") or {}) \
-                .get("MaxConcurrentInvocationsPerInstance", 4)
-            _queues[endpoint.arn] = ThreadPoolExecutor(max_workers=per_instance,
-                                                       thread_name_prefix=f"mla-async-{endpoint.name}"[:40])
-        return _queues[endpoint.arn]
-
-
-def _notify(endpoint, topic: str | None, message: dict) -> None:
-    if topic:
-        client(endpoint.ctx, "sns").publish(TopicArn=topic, Message=json.dumps(message))
-
-
-def _run_async(endpoint, params: dict, inference_id: str, output: str, failure: str | None, received) -> None:
-    s3 = client(endpoint.ctx, "s3")
-    async_config = endpoint.config["AsyncInferenceConfig"]["OutputConfig"]
-    topics = async_config.get("NotificationConfig") or {}
-    base = {"awsRegion": endpoint.ctx.region, "receivedTime": received.isoformat().replace("+00:00", "Z"),
-            "requestParameters": {"contentType": params.get("ContentType") or "application/octet-stream",
-                                  "endpointName": endpoint.name, "inputLocation": params.get("InputLocation")},
-            "inferenceId": inference_id, "eventVersion": "1.0", "eventSource": "aws:sagemaker",
-            "eventName": "InferenceResult"}
-    started = time.perf_counter()
-    variant = None
-    try:
-        if params.get("InputLocation"):
-            body = s3.get_object(**dict(zip(("Bucket", "Key"), s3io.split_uri(params["InputLocation"]),
-                                            strict=True)))["Body"].read()
-        else:
-            body = params.get("Body") or b""
-        variant = choose(endpoint, None)
-        answer = ask(endpoint, variant, body, params.get("ContentType"), params.get("Accept"),
-                     params.get("CustomAttributes"))
-    except Exception as error:
-        answer = None
-        text = f"{type(error).__name__}: {error}"
-    if variant is not None:
-        record_metrics(endpoint, variant, answer, max((time.perf_counter() - started) * 1e6 -
-                                                      (answer.model_us if answer else 0), 0))
-    event_time = now().isoformat().replace("+00:00", "Z")
-    if answer is not None and answer.status == 200:
-        s3.put_object(**dict(zip(("Bucket", "Key"), s3io.split_uri(output), strict=True)), Body=answer.body,
-                      ContentType=answer.content_type)
-        _notify(endpoint, topics.get("SuccessTopic"), base | {
-            "eventTime": event_time, "invocationStatus": "Completed",
-            "responseParameters": {"contentType": answer.content_type, "outputLocation": output}})
-        return
-    if answer is not None:
-        text = answer.body.decode("utf-8", "replace")
-    if failure:
-        s3.put_object(**dict(zip(("Bucket", "Key"), s3io.split_uri(failure), strict=True)), Body=text.encode())
-    _notify(endpoint, topics.get("ErrorTopic"), base | {
-        "eventTime": event_time, "invocationStatus": "Failed", "failureReason": text[:1024],
-        "responseParameters": {"failureLocation": failure} if failure else {}})
-
-
-@handles("sagemaker-runtime", "InvokeEndpointAsync")
-def invoke_endpoint_async(params, ctx):
-    endpoint = find_live_endpoint(ctx, params["EndpointName"])
-    if not endpoint.config.get("AsyncInferenceConfig"):
-        raise ServiceError("ValidationError", f"Endpoint {endpoint.name} is not configured for asynchronous "
-                                              "inference (AsyncInferenceConfig).")
-    if bool(params.get("InputLocation")) == bool(params.get("Body")):
-        raise ServiceError("ValidationError", "Provide exactly one of InputLocation and Body.")
-    if params.get("Body") and len(params["Body"]) > ASYNC_INLINE_MAX_BYTES:
-        raise ServiceError("ValidationError", f"An inline Body is limited to {ASYNC_INLINE_MAX_BYTES} bytes; "
-                                              "upload larger payloads to S3 and pass InputLocation.")
-    output_config = endpoint.config["AsyncInferenceConfig"]["OutputConfig"]
-    inference_id = params.get("InferenceId") or str(uuid.uuid4())
-    output = s3io.join_uri(output_config["S3OutputPath"], f"{inference_id}.out")
-    failure = s3io.join_uri(output_config["S3FailurePath"], f"{inference_id}-error.out") \
-        if output_config.get("S3FailurePath") else None
-    _queue(endpoint).submit(_run_async, endpoint, params, inference_id, output, failure, dt.datetime.now(dt.UTC))
-    result = {"InferenceId": inference_id, "OutputLocation": output}
-    if failure:
-        result["FailureLocation"] = failure
     return result
