@@ -251,3 +251,31 @@ def test_unknown_pipelines_parameters_and_executions_are_refused(aws, name):
     with pytest.raises(ClientError) as error:
         aws.sagemaker.create_pipeline(PipelineName=name, RoleArn=ROLE, PipelineDefinition=json.dumps(definition))
     assert "already exists" in error.value.response["Error"]["Message"]
+
+
+def test_a_tuning_steps_best_job_feeds_a_model_step(aws, run):
+    tune = {"Name": "Tune", "Type": "Tuning", "Arguments": {
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Random", "ResourceLimits": {"MaxNumberOfTrainingJobs": 3, "MaxParallelTrainingJobs": 3},
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "train:rmse"},
+            "ParameterRanges": {"IntegerParameterRanges": [{"Name": "num_round", "MinValue": "2", "MaxValue": "30"}]}},
+        "TrainingJobDefinition": {
+            **{k: v for k, v in training_step(run)["Arguments"].items() if k != "HyperParameters"},
+            "StaticHyperParameters": {"max_depth": "3", "objective": "reg:squarederror"}}}}
+    best = {"Std:Join": {"On": "/", "Values": [f"s3://{run.bucket}/{run.prefix}/models",
+                                               {"Get": "Steps.Tune.TrainingJobSummaries[0].TrainingJobName"},
+                                               "output/model.tar.gz"]}}
+    model = {"Name": "BestModel", "Type": "Model", "Arguments": {
+        "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": XGBOOST, "ModelDataUrl": best}}}
+
+    _, execution, steps = run([prepare_step(run), tune, model])
+
+    assert execution["PipelineExecutionStatus"] == "Succeeded", steps
+    tuning_name = next(s["HyperParameterTuningJobName"] for s in aws.sagemaker.list_hyper_parameter_tuning_jobs(
+        MaxResults=100)["HyperParameterTuningJobSummaries"]
+        if s["HyperParameterTuningJobArn"] == steps["Tune"]["Metadata"]["TuningJob"]["Arn"])
+    tuning = aws.sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=tuning_name)
+    best_job = tuning["BestTrainingJob"]["TrainingJobName"]
+    model_name = steps["BestModel"]["Metadata"]["Model"]["Arn"].split("/")[-1]
+    assert aws.sagemaker.describe_model(ModelName=model_name)["PrimaryContainer"]["ModelDataUrl"] == \
+        f"s3://{run.bucket}/{run.prefix}/models/{best_job}/output/model.tar.gz"

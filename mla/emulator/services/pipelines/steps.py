@@ -118,10 +118,12 @@ def _job(step: StepRun, kind: JobKind) -> Outcome:
         raise StepStopped()
     if status == "Failed":
         raise StepError(description.get("FailureReason") or f"{kind.metadata_key} {name} failed.", metadata)
-    if step.kind == "Tuning":
+    if step.kind == "Tuning":  # TrainingJobSummaries[0] is the best job (TuningStep.get_top_model_s3_uri)
+        objective = description["HyperParameterTuningJobConfig"].get("HyperParameterTuningJobObjective") or {}
         description["TrainingJobSummaries"] = _call(
             step, "list_training_jobs_for_hyper_parameter_tuning_job", HyperParameterTuningJobName=name,
-            SortBy="FinalObjectiveMetricValue", MaxResults=100)["TrainingJobSummaries"]
+            SortBy="FinalObjectiveMetricValue", MaxResults=100,
+            SortOrder="Ascending" if objective.get("Type") == "Minimize" else "Descending")["TrainingJobSummaries"]
     return Outcome(description, metadata)
 
 
