@@ -39,6 +39,11 @@ def test_hourly_schedule_runs_on_the_compressed_clock(aws, bucket, baseline, nam
     aws.sagemaker.start_monitoring_schedule(MonitoringScheduleName=name)
     assert aws.sagemaker.describe_monitoring_schedule(MonitoringScheduleName=name)[
         "MonitoringScheduleStatus"] == "Scheduled"
+    aws.sagemaker.update_monitoring_schedule(MonitoringScheduleName=name, MonitoringScheduleConfig={
+        "ScheduleConfig": {"ScheduleExpression": "cron(0 12 ? * * *)"}, "MonitoringJobDefinitionName": name,
+        "MonitoringType": "DataQuality"})
+    assert aws.sagemaker.describe_monitoring_schedule(MonitoringScheduleName=name)["MonitoringScheduleConfig"][
+        "ScheduleConfig"]["ScheduleExpression"] == "cron(0 12 ? * * *)"
     with pytest.raises(ClientError, match="ResourceInUse"):
         aws.sagemaker.delete_data_quality_job_definition(JobDefinitionName=name)
     aws.sagemaker.delete_monitoring_schedule(MonitoringScheduleName=name)

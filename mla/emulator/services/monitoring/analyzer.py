@@ -7,17 +7,20 @@ job. It takes its work from the environment as the real image does
 SDK's ``ModelQualityMonitor`` sets it) switches to model quality with ``problem_type``, ``inference_attribute``,
 ``probability_attribute``, ``probability_threshold_attribute`` and ``ground_truth_attribute``; a monitoring
 execution also names ``ground_truth_source``, the labels to merge with the captured predictions (AWS runs that merge
-as a separate job first).
+as a separate job first). ``MODEL_BIAS`` and ``MODEL_EXPLAINABILITY`` executions (the service runs Clarify's image
+for those on AWS) read Clarify's ``analysis_config`` and compare with a baseline ``analysis.json``
+(:mod:`.clarify_drift`).
 
 Without baseline constraints it writes ``statistics.json`` and ``constraints.json`` (a baselining job); with them
-``statistics.json`` and ``constraint_violations.json``, and publishes the CloudWatch metrics Model Monitor emits:
-namespace ``aws/sagemaker/Endpoints/data-metrics`` (dimensions ``Endpoint``, ``Feature``, ``MonitoringSchedule``:
-``feature_data_<f>``, ``feature_non_null_<f>``, ``feature_null_<f>``, ``feature_completeness_<f>``,
-``feature_baseline_drift_<f>``) and ``aws/sagemaker/Endpoints/model-metrics`` (dimensions ``Endpoint``,
-``MonitoringSchedule``: one metric per model quality metric), as in
+``statistics.json`` (``analysis.json`` for bias and explainability) and ``constraint_violations.json``, and
+publishes the CloudWatch metrics Model Monitor emits: namespace ``aws/sagemaker/Endpoints/data-metrics``
+(dimensions ``Endpoint``, ``Feature``, ``MonitoringSchedule``: ``feature_data_<f>``, ``feature_non_null_<f>``,
+``feature_null_<f>``, ``feature_completeness_<f>``, ``feature_baseline_drift_<f>``),
+``aws/sagemaker/Endpoints/model-metrics`` (dimensions ``Endpoint``, ``MonitoringSchedule``: one metric per model
+quality metric), ``.../bias-metrics`` and ``.../explainability-metrics``, as in
 https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-cloudwatch.html,
 https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-metrics.html and the SDK's CloudWatch
-dashboards. The docs pages disagree on the namespace spelling (``/aws/sagemaker/Endpoints/data-metric``,
+dashboards. The docs pages disagree on the data metrics' namespace (``/aws/sagemaker/Endpoints/data-metric``,
 ``/aws/sagemaker/Endpoint/data-metrics``); the SDK's dashboards search ``aws/sagemaker/Endpoints/data-metrics``.
 """
 
@@ -35,7 +38,8 @@ from . import data_quality, datasets
 
 DATA_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
-CAPTURE_INDEXES = ["endpointInput", "endpointOutput"]
+BIAS_NAMESPACE = "aws/sagemaker/Endpoints/bias-metrics"
+EXPLAINABILITY_NAMESPACE = "aws/sagemaker/Endpoints/explainability-metrics"
 
 
 class Settings:
@@ -75,7 +79,7 @@ def load_frame(settings: Settings) -> tuple[pd.DataFrame, list[dict] | None]:
     if source is None or not source.exists():
         raise datasets.NoData("dataset_source names no data: the job has no input at that path.")
     if "sagemakerCaptureJson" in fmt:
-        indexes = (fmt["sagemakerCaptureJson"] or {}).get("captureIndexNames") or CAPTURE_INDEXES
+        indexes = (fmt["sagemakerCaptureJson"] or {}).get("captureIndexNames") or datasets.CAPTURE_INDEXES
         records = datasets.capture_records(source, *settings.window())
         if not records:
             raise datasets.NoData("Job inputs had no data: no captured records in the analysis window.")
@@ -116,23 +120,25 @@ def run_data_quality(settings: Settings) -> None:
         publish(settings, DATA_NAMESPACE, data_metrics(stats, distances))
 
 
-def data_metrics(stats: dict, distances: dict) -> list[tuple[str, dict]]:
-    """(feature, metric datum) pairs."""
+def data_metrics(stats: dict, distances: dict) -> list[tuple[dict, dict]]:
+    """(extra dimensions, metric datum) pairs."""
     data = []
-    for feature in stats["features"]:
-        name = feature["name"]
-        block = feature.get("numerical_statistics") or feature["string_statistics"]
+    for feature_stats in stats["features"]:
+        name = feature_stats["name"]
+        block = feature_stats.get("numerical_statistics") or feature_stats["string_statistics"]
         present, missing = block["common"]["num_present"], block["common"]["num_missing"]
-        data += [(name, {"MetricName": f"feature_non_null_{name}", "Value": present, "Unit": "Count"}),
-                 (name, {"MetricName": f"feature_null_{name}", "Value": missing, "Unit": "Count"}),
-                 (name, {"MetricName": f"feature_completeness_{name}",
-                         "Value": present / (present + missing) if present + missing else 0.0})]
-        numeric = feature.get("numerical_statistics")
+        feature = {"Feature": name}
+        data += [(feature, {"MetricName": f"feature_non_null_{name}", "Value": present, "Unit": "Count"}),
+                 (feature, {"MetricName": f"feature_null_{name}", "Value": missing, "Unit": "Count"}),
+                 (feature, {"MetricName": f"feature_completeness_{name}",
+                            "Value": present / (present + missing) if present + missing else 0.0})]
+        numeric = block if "numerical_statistics" in feature_stats else None
         if numeric and present:
-            data.append((name, {"MetricName": f"feature_data_{name}", "StatisticValues": {
-                "SampleCount": present, "Sum": numeric["sum"], "Minimum": numeric["min"], "Maximum": numeric["max"]}}))
+            data.append((feature, {"MetricName": f"feature_data_{name}", "StatisticValues": {
+                "SampleCount": present, "Sum": numeric["sum"], "Minimum": numeric["min"],
+                "Maximum": numeric["max"]}}))
         if name in distances:
-            data.append((name, {"MetricName": f"feature_baseline_drift_{name}", "Value": distances[name]}))
+            data.append((feature, {"MetricName": f"feature_baseline_drift_{name}", "Value": distances[name]}))
     return data
 
 
@@ -195,12 +201,110 @@ def run_model_quality(settings: Settings) -> None:
         return
     violations = model_quality.check(problem, section, constraints)
     write(output, {"statistics.json": stats, "constraint_violations.json": {"violations": violations}})
-    publish(settings, MODEL_NAMESPACE, [(None, {"MetricName": name, "Value": float(entry["value"])})
+    publish(settings, MODEL_NAMESPACE, [({}, {"MetricName": name, "Value": float(entry["value"])})
                                         for name, entry in section.items()
                                         if isinstance(entry, dict) and isinstance(entry.get("value"), float)])
 
 
-def publish(settings: Settings, namespace: str, data: list[tuple[str | None, dict]]) -> None:
+def _numeric_where_possible(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        numbers = pd.to_numeric(frame[column].str.strip(), errors="coerce")
+        if numbers.notna().all():
+            frame[column] = numbers
+    return frame
+
+
+def _predicted(settings: Settings, config: dict, outputs: list[list[str]]) -> np.ndarray:
+    """The predicted label of each captured output (a score above the threshold is the positive label 1)."""
+    attribute = settings.get("inference_attribute")
+    if attribute is not None:
+        return pd.to_numeric(pd.Series([row[int(attribute)] for row in outputs])).to_numpy()
+    scores = np.array([float(row[int(settings.get("probability_attribute", 0))]) for row in outputs])
+    threshold = float(settings.get("probability_threshold_attribute", config.get("probability_threshold", 0.5)))
+    return (scores > threshold).astype(int)
+
+
+def _captured(settings: Settings) -> list[dict]:
+    records = datasets.capture_records(settings.path("dataset_source"), *settings.window())
+    if not records:
+        raise datasets.NoData("Job inputs had no data: no captured records in the analysis window.")
+    return records
+
+
+def run_model_bias(settings: Settings) -> None:
+    from . import clarify_drift
+
+    config = settings.json_file("analysis_config")
+    rows = datasets.merged_rows(_captured(settings), datasets.ground_truth_labels(settings.path("ground_truth_source")))
+    inputs = [row_inputs for _, row_inputs, _ in rows]
+    frame = pd.DataFrame(inputs, columns=clarify_drift.feature_names(config, len(inputs[0])), dtype=str)
+    frame[config["label"]] = [label for _, _, label in rows]
+    frame = _numeric_where_possible(frame)
+    frame[clarify_drift.PREDICTED] = _predicted(settings, config, [output for output, _, _ in rows])
+    analysis = clarify_drift.bias_analysis(frame, config)
+    baseline = settings.json_file("baseline_constraints")
+    violations = clarify_drift.bias_violations(analysis, baseline) if baseline else []
+    write(settings.path("output_path"), {"analysis.json": analysis,
+                                         "constraint_violations.json": {"version": "1.0", "violations": violations}})
+    publish(settings, BIAS_NAMESPACE, clarify_drift.bias_metrics(analysis))
+
+
+def endpoint_predictor(settings: Settings):
+    """Scores of rows from the monitored endpoint (``text/csv`` in batches), for Kernel SHAP."""
+    import boto3
+
+    runtime = boto3.client("sagemaker-runtime")
+    column = int(settings.get("probability_attribute", settings.get("inference_attribute", 0)))
+
+    def predict(rows: np.ndarray) -> np.ndarray:
+        scores = []
+        for start in range(0, len(rows), 1000):
+            batch = rows[start:start + 1000]
+            body = "\n".join(",".join(repr(float(v)) for v in row) for row in batch)
+            response = runtime.invoke_endpoint(EndpointName=settings.get("sagemaker_endpoint_name"),
+                                               ContentType="text/csv", Accept="text/csv", Body=body)
+            payload = {"data": response["Body"].read().decode(), "encoding": "CSV",
+                       "observedContentType": response.get("ContentType", "text/csv")}
+            scores += [float(row[column]) for row in datasets.payload_rows(payload, len(batch))]
+        return np.array(scores)
+
+    return predict
+
+
+def _shap_reference(shap_config: dict, features: pd.DataFrame) -> np.ndarray:
+    reference = shap_config.get("baseline")
+    if isinstance(reference, str):
+        import boto3
+
+        bucket, key = reference[5:].split("/", 1)
+        text = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        return np.array([[float(v) for v in line.split(",")] for line in text.splitlines() if line.strip()])
+    if reference:
+        return np.asarray(reference, dtype=float)
+    from mla.clarify import shap
+
+    return shap.clustered_baseline(features).to_numpy(float)
+
+
+def run_model_explainability(settings: Settings) -> None:
+    from . import clarify_drift
+
+    config = settings.json_file("analysis_config")
+    inputs = [row for record in _captured(settings) for _, row in datasets.record_rows(record)]
+    names = clarify_drift.feature_names(config, len(inputs[0]))
+    features = pd.DataFrame(inputs, columns=names, dtype=str).astype(float)
+    shap_config = (config.get("methods") or {}).get("shap") or {}
+    explanations = clarify_drift.explanations(endpoint_predictor(settings), features.to_numpy(), names, shap_config,
+                                              _shap_reference(shap_config, features))
+    analysis = {"version": "1.0", "explanations": explanations}
+    baseline = settings.json_file("baseline_constraints")
+    violations = clarify_drift.attribution_violations(analysis, baseline) if baseline else []
+    write(settings.path("output_path"), {"analysis.json": analysis,
+                                         "constraint_violations.json": {"version": "1.0", "violations": violations}})
+    publish(settings, EXPLAINABILITY_NAMESPACE, clarify_drift.attribution_metrics(analysis))
+
+
+def publish(settings: Settings, namespace: str, data: list[tuple[dict, dict]]) -> None:
     if settings.get("publish_cloudwatch_metrics") != "Enabled" or not data:
         return
     import boto3
@@ -209,9 +313,9 @@ def publish(settings: Settings, namespace: str, data: list[tuple[str | None, dic
     base = [{"Name": "Endpoint", "Value": settings.get("sagemaker_endpoint_name", "")}]
     schedule = [{"Name": "MonitoringSchedule", "Value": settings.get("sagemaker_monitoring_schedule_name", "")}]
     metric_data = []
-    for feature, datum in data:
-        feature_dimension = [{"Name": "Feature", "Value": feature}] if feature is not None else []
-        metric_data.append({**datum, "Dimensions": base + feature_dimension + schedule,
+    for dimensions, datum in data:
+        extra = [{"Name": k, "Value": v} for k, v in dimensions.items()]
+        metric_data.append({**datum, "Dimensions": base + extra + schedule,
                             **({"Timestamp": timestamp} if timestamp else {})})
     cloudwatch = boto3.client("cloudwatch")
     for start in range(0, len(metric_data), 1000):
@@ -221,10 +325,9 @@ def publish(settings: Settings, namespace: str, data: list[tuple[str | None, dic
 def main() -> int:
     settings = Settings(os.environ)
     try:
-        if settings.get("analysis_type", "").upper() == "MODEL_QUALITY":
-            run_model_quality(settings)
-        else:
-            run_data_quality(settings)
+        runners = {"MODEL_QUALITY": run_model_quality, "MODEL_BIAS": run_model_bias,
+                   "MODEL_EXPLAINABILITY": run_model_explainability}
+        runners.get(settings.get("analysis_type", "").upper(), run_data_quality)(settings)
     except (datasets.NoData, ValueError, KeyError) as error:
         message = str(error) if not isinstance(error, KeyError) else f"Missing field or setting {error}"
         failure = settings.root / "output" / "failure"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+CAPTURE_INDEXES = ["endpointInput", "endpointOutput"]
+
 
 class NoData(Exception):
     """Nothing to analyze in the window."""
@@ -108,19 +110,24 @@ def capture_records(source: Path, start: dt.datetime | None, end: dt.datetime | 
     return records
 
 
+def record_rows(record: dict, index_names: list[str] = CAPTURE_INDEXES) -> list[tuple[list[str], list[str]]]:
+    """(output values, input values) of each predicted row of one capture record."""
+    data = record["captureData"]
+    inputs = payload_rows(data["endpointInput"]) if "endpointInput" in index_names and "endpointInput" in data else []
+    outputs = payload_rows(data["endpointOutput"], len(inputs) or None) \
+        if "endpointOutput" in index_names and "endpointOutput" in data else []
+    count = max(len(inputs), len(outputs))
+    return [(outputs[i] if i < len(outputs) else [], inputs[i] if i < len(inputs) else []) for i in range(count)]
+
+
+def _frame(rows: list[list[str]], names: list[str] | None = None) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=names or positional(width), dtype=str)
+
+
 def capture_frame(records: list[dict], index_names: list[str]) -> pd.DataFrame:
     """Captured traffic as one row per predicted record: output columns first, then the input columns."""
-    rows = []
-    for record in records:
-        data = record["captureData"]
-        inputs = payload_rows(data["endpointInput"]) if "endpointInput" in index_names and "endpointInput" in data \
-            else []
-        outputs = payload_rows(data["endpointOutput"], len(inputs) or None) \
-            if "endpointOutput" in index_names and "endpointOutput" in data else []
-        for i in range(max(len(inputs), len(outputs))):
-            rows.append((outputs[i] if i < len(outputs) else []) + (inputs[i] if i < len(inputs) else []))
-    width = max((len(r) for r in rows), default=0)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=positional(width), dtype=str)
+    return _frame([output + inputs for record in records for output, inputs in record_rows(record, index_names)])
 
 
 def ground_truth_labels(source: Path) -> dict[str, list[str]]:
@@ -135,21 +142,23 @@ def ground_truth_labels(source: Path) -> dict[str, list[str]]:
     return labels
 
 
-def merged_predictions(records: list[dict], labels: dict[str, list[str]]) -> pd.DataFrame:
-    """Captured outputs joined with their ground truth: columns ``_c0``... of the output plus ``groundTruth``."""
+def merged_rows(records: list[dict], labels: dict[str, list[str]]) -> list[tuple[list[str], list[str], str]]:
+    """(output values, input values, ground truth) of the captured rows that have a ground truth record."""
     rows = []
     for record in records:
         metadata = record["eventMetadata"]
-        key = metadata.get("inferenceId") or metadata["eventId"]
-        truth = labels.get(key)
-        output = record["captureData"].get("endpointOutput")
-        if truth is None or output is None:
-            continue
-        inputs = record["captureData"].get("endpointInput")
-        outputs = payload_rows(output, len(payload_rows(inputs)) if inputs else None)
-        rows += [row + [label] for row, label in zip(outputs, truth, strict=False)]
+        truth = labels.get(metadata.get("inferenceId") or metadata["eventId"])
+        if truth is not None:
+            rows += [(output, inputs, label) for (output, inputs), label in zip(record_rows(record), truth,
+                                                                                strict=False)]
     if not rows:
         raise NoData("No captured predictions matched a ground truth record in the analysis window.")
-    width = max(len(r) for r in rows) - 1
-    return pd.DataFrame([r[:-1] + [""] * (width + 1 - len(r)) + [r[-1]] for r in rows],
-                        columns=positional(width) + ["groundTruth"], dtype=str)
+    return rows
+
+
+def merged_predictions(records: list[dict], labels: dict[str, list[str]]) -> pd.DataFrame:
+    """Captured outputs joined with their ground truth: columns ``_c0``... of the output plus ``groundTruth``."""
+    rows = merged_rows(records, labels)
+    frame = _frame([output for output, _, _ in rows])
+    frame["groundTruth"] = [label for _, _, label in rows]
+    return frame

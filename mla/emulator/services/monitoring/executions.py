@@ -8,6 +8,8 @@ prefix is downloaded under the ``EndpointInput.LocalPath`` (``dataset_source``),
 Model Monitor writes, one folder per scheduled hour: on the compressed clock, later executions of the same wall-clock
 hour replace the earlier reports). Statuses and the "Job inputs had no data" failure as in
 https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-results.html.
+Bias and explainability jobs also get the definition's ``ConfigUri`` (Clarify's analysis configuration) under
+``/opt/ml/processing/input/config`` and ground truth under ``/opt/ml/processing/groundtruth`` when it has one.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from .job_definitions import get as get_definition
 BASELINE_DIR = "/opt/ml/processing/baseline"
 GROUND_TRUTH_DIR = "/opt/ml/processing/groundtruth"
 CAPTURE_FORMAT = {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput", "endpointOutput"]}}
-RUNNABLE = ("DataQuality", "ModelQuality")
+CONFIG_DIR = "/opt/ml/processing/input/config"
+ANALYZER = "mla.emulator.services.monitoring.analyzer"
+ANALYSIS_TYPES = {"ModelQuality": "MODEL_QUALITY", "ModelBias": "MODEL_BIAS",
+                  "ModelExplainability": "MODEL_EXPLAINABILITY"}
+ATTRIBUTES = (("features_attribute", "FeaturesAttribute"), ("inference_attribute", "InferenceAttribute"),
+              ("probability_attribute", "ProbabilityAttribute"),
+              ("probability_threshold_attribute", "ProbabilityThresholdAttribute"))
 
 
 @dataclass
@@ -103,8 +111,9 @@ def _capture_hours(s3, prefix_uri: str) -> list[dt.datetime]:
     return sorted(hours)
 
 
-def _baseline_files(ctx, baseline: dict) -> dict[str, str]:
-    """``{"constraints": s3 uri, "statistics": s3 uri}`` from the resources, or the named baselining job's output."""
+def _baseline_files(ctx, baseline: dict, monitoring_type: str) -> dict[str, str]:
+    """``{"constraints": s3 uri, "statistics": s3 uri}`` from the resources, or the named baselining job's output
+    (a Clarify job's ``analysis.json`` for bias and explainability)."""
     files = {"constraints": (baseline.get("ConstraintsResource") or {}).get("S3Uri"),
              "statistics": (baseline.get("StatisticsResource") or {}).get("S3Uri")}
     if baseline.get("BaseliningJobName") and not files["constraints"]:
@@ -114,6 +123,8 @@ def _baseline_files(ctx, baseline: dict) -> dict[str, str]:
         output = job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
         files = {"constraints": s3io.join_uri(output, "constraints.json"),
                  "statistics": s3io.join_uri(output, "statistics.json")}
+        if monitoring_type in ("ModelBias", "ModelExplainability"):
+            files = {"constraints": s3io.join_uri(output, "analysis.json")}
     return {k: v for k, v in files.items() if v}
 
 
@@ -127,20 +138,25 @@ def job_request(ctx, execution: Execution, start: dt.datetime, end: dt.datetime,
     env = {"dataset_format": json.dumps(CAPTURE_FORMAT), "dataset_source": local, "output_path": output["LocalPath"],
            "publish_cloudwatch_metrics": "Enabled", "sagemaker_endpoint_name": endpoint,
            "sagemaker_monitoring_schedule_name": execution.schedule, "start_time": _iso(start), "end_time": _iso(end)}
-    for kind, uri in _baseline_files(ctx, spec.baseline).items():
+    for kind, uri in _baseline_files(ctx, spec.baseline, spec.monitoring_type).items():
         path = f"{BASELINE_DIR}/{kind}"
         inputs.append(_input(f"{kind}_input", uri, path))
         env[f"baseline_{kind}"] = f"{path}/{uri.rsplit('/', 1)[-1]}"
-    if spec.monitoring_type == "ModelQuality":
-        inputs.append(_input("groundtruth_input", spec.ground_truth["S3Uri"], GROUND_TRUTH_DIR))
-        env.update(analysis_type="MODEL_QUALITY", problem_type=spec.app.get("ProblemType", ""),
-                   ground_truth_source=GROUND_TRUTH_DIR)
-        for key, attribute in (("inference_attribute", "InferenceAttribute"),
-                               ("probability_attribute", "ProbabilityAttribute"),
-                               ("probability_threshold_attribute", "ProbabilityThresholdAttribute")):
-            if spec.endpoint_input.get(attribute) is not None:
-                env[key] = str(spec.endpoint_input[attribute])
     app = {k: spec.app[k] for k in ("ImageUri", "ContainerEntrypoint", "ContainerArguments") if spec.app.get(k)}
+    if spec.monitoring_type in ANALYSIS_TYPES:
+        env["analysis_type"] = ANALYSIS_TYPES[spec.monitoring_type]
+        env.update({key: str(spec.endpoint_input[attribute]) for key, attribute in ATTRIBUTES
+                    if spec.endpoint_input.get(attribute) is not None})
+    if spec.ground_truth:
+        inputs.append(_input("groundtruth_input", spec.ground_truth["S3Uri"], GROUND_TRUTH_DIR))
+        env["ground_truth_source"] = GROUND_TRUTH_DIR
+    if spec.monitoring_type == "ModelQuality":
+        env["problem_type"] = spec.app.get("ProblemType", "")
+    if spec.app.get("ConfigUri"):  # bias and explainability: Clarify's analysis configuration
+        inputs.append(_input("analysis_config", spec.app["ConfigUri"], CONFIG_DIR))
+        env["analysis_config"] = f"{CONFIG_DIR}/{spec.app['ConfigUri'].rsplit('/', 1)[-1]}"
+        # the job shows the definition's (Clarify) image; the local Model Monitor analyzer does the monitoring
+        app["ContainerEntrypoint"] = ["python3", "-m", ANALYZER]
     request = {"ProcessingJobName": execution.job_name, "ProcessingInputs": inputs,
                "ProcessingOutputConfig": {"Outputs": [{"OutputName": "result", "S3Output": {
                    "S3Uri": execution.output_uri, "LocalPath": output["LocalPath"],
@@ -165,10 +181,6 @@ def start(ctx, execution: Execution, config: dict, hours: int | None, capture_ur
     from ..sagemaker.processing import create_processing_job
 
     spec = execution.spec
-    if spec.monitoring_type not in RUNNABLE:
-        execution.update(MonitoringExecutionStatus="Failed", FailureReason=(
-            f"The local backend runs DataQuality and ModelQuality monitoring executions, not {spec.monitoring_type}."))
-        return
     offsets = (spec.endpoint_input.get("StartTimeOffset"), spec.endpoint_input.get("EndTimeOffset"))
     begin, end = timing.window(config, execution.scheduled, hours, offsets)
     hours_with_data = _capture_hours(client(ctx, "s3"), s3io.join_uri(capture_uri, execution.endpoint))
