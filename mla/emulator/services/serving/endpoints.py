@@ -46,8 +46,8 @@ class Variant:
 
     spec: dict
     image: str
-    server: object
-    artifact: models.Artifact
+    server: object | None  # None: the variant hosts inference components
+    artifact: models.Artifact | None
     env: dict
     workdir: Path
     weight: float
@@ -72,9 +72,14 @@ class Variant:
         self.server.stop()
         self.server = model_server.start(self.artifact, s3, self.env)
 
+    @property
+    def hosts_components(self) -> bool:
+        return self.server is None
+
     def stop(self) -> None:
-        self.server.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.server is not None:
+            self.server.stop()
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def describe(self, desired_weight: float | None = None) -> dict:
         summary = {"VariantName": self.name,
@@ -85,30 +90,44 @@ class Variant:
             summary.update(CurrentServerlessConfig=self.serverless, DesiredServerlessConfig=self.serverless)
         else:
             summary.update(CurrentInstanceCount=self.instance_count, DesiredInstanceCount=self.instance_count)
+        if self.spec.get("ManagedInstanceScaling"):
+            summary["ManagedInstanceScaling"] = self.spec["ManagedInstanceScaling"]
+        if self.hosts_components:
+            del summary["DeployedImages"]
         return summary
 
 
-def start_variant(ctx, spec: dict, root: Path) -> Variant:
-    """Download the variant's model, load it and serve it on a port of its own."""
+def container_of(ctx, model_name: str) -> dict:
+    """The primary container of a model ``CreateModel`` stored (moto)."""
     try:
-        model = ctx.moto_backend("sagemaker").describe_model(spec["ModelName"])
+        model = ctx.moto_backend("sagemaker").describe_model(model_name)
     except Exception:
-        raise JobFailure(f"Could not find model \"{arn(ctx, 'model', spec['ModelName'])}\".") from None
-    container = model.primary_container or (model.containers[0] if model.containers else {})
-    workdir = Path(tempfile.mkdtemp(prefix=f"{spec['VariantName']}-", dir=root))
+        raise JobFailure(f"Could not find model \"{arn(ctx, 'model', model_name)}\".") from None
+    return model.primary_container or (model.containers[0] if model.containers else {})
+
+
+def start_variant(ctx, spec: dict, root: Path, container: dict | None = None) -> Variant:
+    """Download the variant's model, load it and serve it on a port of its own. A variant without a model
+    (``ModelName`` left out) hosts inference components, which bring their own model servers."""
+    if container is None and spec.get("ModelName"):
+        container = container_of(ctx, spec["ModelName"])
+    serverless = spec.get("ServerlessConfig")
+    variant = Variant(spec, (container or {}).get("Image", ""), None, None, {}, root,
+                      weight=float(spec.get("InitialVariantWeight", 1.0)),
+                      instance_count=int(spec.get("InitialInstanceCount") or 1),
+                      concurrency=threading.BoundedSemaphore(serverless["MaxConcurrency"]) if serverless else None)
+    if container is None:
+        return variant
+    variant.workdir = Path(tempfile.mkdtemp(prefix=f"{spec['VariantName']}-", dir=root))
     s3 = client(ctx, "s3")
     try:
-        artifact = models.prepare(container, s3, workdir)
-        env = script_mode.aws_environment(ctx) | (container.get("Environment") or {})
-        server = model_server.start(artifact, s3, env)
+        variant.artifact = models.prepare(container, s3, variant.workdir)
+        variant.env = script_mode.aws_environment(ctx) | (container.get("Environment") or {})
+        variant.server = model_server.start(variant.artifact, s3, variant.env)
     except BaseException:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(variant.workdir, ignore_errors=True)
         raise
-    serverless = spec.get("ServerlessConfig")
-    return Variant(spec, container.get("Image", ""), server, artifact, env, workdir,
-                   weight=float(spec.get("InitialVariantWeight", 1.0)),
-                   instance_count=int(spec.get("InitialInstanceCount") or 1),
-                   concurrency=threading.BoundedSemaphore(serverless["MaxConcurrency"]) if serverless else None)
+    return variant
 
 
 def start_fleet(ctx, config: dict, root: Path) -> tuple[list[Variant], list[Variant]]:
@@ -226,6 +245,11 @@ def check_variants(ctx, params: dict) -> None:
         serverless = spec.get("ServerlessConfig")
         if serverless is None and not spec.get("InstanceType"):
             raise invalid(f"Variant {spec['VariantName']} needs an InstanceType or a ServerlessConfig.")
+        if not spec.get("ModelName"):  # the variant will host inference components
+            if serverless is not None or params.get("ShadowProductionVariants") or params.get("AsyncInferenceConfig"):
+                raise invalid(f"Variant {spec['VariantName']} has no ModelName: only instance-based real-time "
+                              "endpoints host inference components.")
+            continue
         if serverless is not None:
             if spec.get("InstanceType") or spec.get("InitialInstanceCount"):
                 raise invalid(f"Variant {spec['VariantName']}: ServerlessConfig cannot be combined with "
@@ -314,6 +338,8 @@ def list_endpoints(params, ctx):
 
 @handles("sagemaker", "DeleteEndpoint")
 def delete_endpoint(params, ctx):
+    from . import inference_components
+
     endpoint = get_endpoint(ctx, params["EndpointName"])
     endpoint.set_status("Deleting")
     if endpoint.deployment is not None:
@@ -321,6 +347,7 @@ def delete_endpoint(params, ctx):
     with _lock:
         ENDPOINTS.pop((ctx.region, endpoint.name), None)
     tags.deleted(endpoint.arn)
+    inference_components.stop_for(endpoint)
     BUILDERS.submit(endpoint.stop)
     return {}
 

@@ -25,7 +25,7 @@ from ...protocol import ServiceError
 from ...registry import handles
 from ..sagemaker.jobs import client, now
 from ..sagemaker.logs import JobLog
-from . import capture, clock, endpoints, metrics, model_server
+from . import capture, clock, endpoints, inference_components, metrics, model_server
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 SERVERLESS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
@@ -225,7 +225,13 @@ def invoke_endpoint(params, ctx):
     started = time.perf_counter()
     endpoint = find_live_endpoint(ctx, params["EndpointName"])
     body = params.get("Body") or b""
-    variant = choose(endpoint, params.get("TargetVariant"))
+    if params.get("InferenceComponentName"):
+        variant = inference_components.serving_variant(ctx, endpoint, params["InferenceComponentName"])
+    else:
+        variant = choose(endpoint, params.get("TargetVariant"))
+        if variant.hosts_components:
+            raise ServiceError("ValidationError", f"Endpoint {endpoint.name} hosts inference components: name one "
+                                                  "with InferenceComponentName.")
     limit = SERVERLESS_MAX_PAYLOAD_BYTES if variant.serverless else MAX_PAYLOAD_BYTES
     if len(body) > limit:
         raise ServiceError("ValidationError", f"Request payload of {len(body)} bytes is larger than the maximum "
