@@ -1,8 +1,9 @@
 """Course benchmarks: `python bench/run.py [--skip-install]`.
 
 Prints: install time and venv size (fresh venv, warm pip cache), `mla run` wall time over every notebook,
-the lab bootstrap's time inside a Jupyter kernel, and a Model Monitor baselining job and execution. Targets on a
-2-core machine: install <= 60 s, venv <= 1.2 GB, bootstrap <= 2 s, whole course <= 4 min, monitoring execution <= 10 s.
+the lab bootstrap's time inside a Jupyter kernel, a Model Monitor baselining job and execution, and a 4-step pipeline
+run. Targets on a 2-core machine: install <= 60 s, venv <= 1.2 GB, bootstrap <= 2 s, whole course <= 4 min,
+monitoring execution <= 10 s, pipeline run <= 30 s.
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def bench_monitoring() -> dict:
     return measure()
 
 
+def bench_pipeline() -> dict:
+    from pipeline_bench import bench_pipeline as measure
+
+    return measure()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-install", action="store_true")
@@ -74,6 +81,7 @@ def main() -> None:
     figures.update(bench_bootstrap())
     figures.update(bench_course_run())
     figures.update(bench_monitoring())
+    figures.update(bench_pipeline())
     for name, value in figures.items():
         print(f"{name:>22}: {value}")
 
