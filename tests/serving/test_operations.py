@@ -84,6 +84,37 @@ def test_linear_rollout_of_a_good_model_completes(aws, bucket, name):
     aws.sagemaker.delete_endpoint(EndpointName=name)
 
 
+def test_rolling_update_and_all_at_once_move_traffic_in_their_steps(aws, bucket, name):
+    boosters = [train_booster(slope=1.0), train_booster(slope=-2.0), train_booster(slope=5.0)]
+    for index, booster in enumerate(boosters):
+        create_model(aws.sagemaker, f"{name}-{index}",
+                     put_xgboost_model(aws.s3, bucket, f"{name}/{index}.tar.gz", booster))
+    deploy(aws.sagemaker, name, [variant(f"{name}-0", count=2)])
+    row = features(1, seed=3)
+    policies = {  # 300 s waits last half a real second at 600×
+        1: {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+                                    "WaitIntervalInSeconds": 300}},
+        2: {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0},
+                                      "TerminationWaitInSeconds": 300}}}
+    expected_stages = {1: {("ActivatingTraffic", 50)}, 2: {("Baking", 100)}}  # half the instances, then all
+    for index, policy in policies.items():
+        aws.sagemaker.create_endpoint_config(EndpointConfigName=f"{name}-v{index}",
+                                             ProductionVariants=[variant(f"{name}-{index}", count=2)])
+        aws.sagemaker.update_endpoint(EndpointName=name, EndpointConfigName=f"{name}-v{index}", DeploymentConfig=policy)
+        seen = set()
+        while (described := aws.sagemaker.describe_endpoint(EndpointName=name))["EndpointStatus"] != "InService":
+            for summary in described.get("PendingDeploymentSummary", {}).get("ProductionVariants", []):
+                status = summary["VariantStatus"][0]
+                seen.add((status["Status"], int(status["StatusMessage"].split("%")[0])))
+            time.sleep(0.02)
+        assert expected_stages[index] <= seen, seen
+        assert described["EndpointConfigName"] == f"{name}-v{index}" and described["LastDeploymentConfig"] == policy
+        answer = float(aws.sagemaker_runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv",
+                                                             Body=csv_body(row))["Body"].read())
+        assert answer == np.float32(boosters[index].predict(xgb.DMatrix(row))[0])
+    aws.sagemaker.delete_endpoint(EndpointName=name)
+
+
 def test_target_tracking_scales_out_under_load_and_back_in(aws, bucket, name, monkeypatch):
     monkeypatch.setenv("MLA_SERVING_CLOCK_FACTOR", "60")  # the one-minute metric window lasts one real second
     create_model(aws.sagemaker, name, put_xgboost_model(aws.s3, bucket, f"{name}/model.tar.gz", train_booster()))
