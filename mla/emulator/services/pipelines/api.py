@@ -130,11 +130,11 @@ def start_pipeline_execution(params: dict, ctx: Context) -> dict:
     started = now()
     description = {
         "PipelineArn": pipeline.arn, "PipelineExecutionArn": arn,
-        "PipelineExecutionDisplayName": params.get("PipelineExecutionDisplayName") or f"execution-{execution_id}",
         "PipelineExecutionStatus": "Executing", "CreationTime": started, "LastModifiedTime": started,
         "CreatedBy": USER, "LastModifiedBy": USER}
-    if params.get("PipelineExecutionDescription"):
-        description["PipelineExecutionDescription"] = params["PipelineExecutionDescription"]
+    for key in ("PipelineExecutionDisplayName", "PipelineExecutionDescription"):
+        if params.get(key):
+            description[key] = params[key]
     parallelism = params.get("ParallelismConfiguration") or pipeline.parallelism_configuration
     if parallelism:
         description["ParallelismConfiguration"] = parallelism
@@ -168,9 +168,9 @@ def list_pipeline_executions(params: dict, ctx: Context) -> dict:
     summaries = []
     for d in items:
         summary = {"PipelineExecutionArn": d["PipelineExecutionArn"], "StartTime": d["CreationTime"],
-                   "PipelineExecutionStatus": d["PipelineExecutionStatus"],
-                   "PipelineExecutionDisplayName": d["PipelineExecutionDisplayName"]}
-        for key, target in (("PipelineExecutionDescription", "PipelineExecutionDescription"),
+                   "PipelineExecutionStatus": d["PipelineExecutionStatus"]}
+        for key, target in (("PipelineExecutionDisplayName", "PipelineExecutionDisplayName"),
+                            ("PipelineExecutionDescription", "PipelineExecutionDescription"),
                             ("FailureReason", "PipelineExecutionFailureReason")):
             if d.get(key):
                 summary[target] = d[key]

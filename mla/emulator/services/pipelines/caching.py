@@ -1,6 +1,7 @@
 """Step caching: a step with ``CacheConfig: {"Enabled": true, "ExpireAfter": ...}`` reuses the most recent
 successful run of the same step of the same pipeline whose cache-key attributes were equal and which ended within
-``ExpireAfter``, instead of running again (https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-caching.html).
+``ExpireAfter``, instead of running again
+(https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-caching-enabling.html).
 The attributes per step type are those of
 https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-default-keys.html, compared after resolving parameters
 and step properties. Where this is local: a step without ``ExpireAfter`` reuses runs of any age.
@@ -51,10 +52,18 @@ def expire_after(text: str) -> dt.timedelta:
                         seconds=seconds)
 
 
+TUNING_DEFINITION_ATTRIBUTES = ("AlgorithmSpecification", "HyperParameterRanges", "InputDataConfig",
+                                "StaticHyperParameters", "TuningObjective")
+
+
 def cache_key(kind: str, arguments: dict) -> str | None:
     if kind not in KEY_ATTRIBUTES:
         return None
-    return json.dumps({name: arguments.get(name) for name in KEY_ATTRIBUTES[kind]}, sort_keys=True, default=str)
+    key = {name: arguments.get(name) for name in KEY_ATTRIBUTES[kind]}
+    if kind == "Tuning" and key["TrainingJobDefinition"]:  # only these children of it count
+        key["TrainingJobDefinition"] = {name: key["TrainingJobDefinition"].get(name)
+                                        for name in TUNING_DEFINITION_ATTRIBUTES}
+    return json.dumps(key, sort_keys=True, default=str)
 
 
 def lookup(pipeline_arn: str, step_name: str, key: str, config: dict, now: dt.datetime) -> CachedRun | None:

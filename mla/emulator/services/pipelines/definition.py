@@ -93,6 +93,8 @@ def _collect(raw_steps: list, steps: dict[str, StepSpec], branch: tuple[str, str
             raise invalid(f"Step {name}: the local backend runs the step types {', '.join(RUNNABLE_TYPES)}, "
                           f"not {kind}.")
         steps[name] = StepSpec(name, kind, raw, branch=branch)
+        if kind == "Condition" and not isinstance(raw.get("Arguments", {}).get("Conditions"), list):
+            raise invalid(f"Condition step {name} needs a list of Conditions in its Arguments.")
         if kind == "Condition":
             for side in ("IfSteps", "ElseSteps"):
                 _collect(raw.get("Arguments", {}).get(side) or [], steps, branch=(name, side))

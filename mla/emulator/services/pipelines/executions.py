@@ -2,10 +2,12 @@
 the background run that moves it ``Executing`` → ``Succeeded`` / ``Failed`` / ``Stopped``.
 
 Steps start as soon as every step they wait for has succeeded (at most ``MaxParallelExecutionSteps`` at a time).
-When a step fails, no new step starts, the running ones finish and the execution fails with the reason AWS gives,
-``Step failure: One or multiple steps failed.``; the step's own reason is in its ``FailureReason`` (a Fail step's
-``ErrorMessage`` too), as in https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-step-types.html
-(steps that did not run are not listed). A stop request stops the running jobs and the execution ends ``Stopped``.
+When a step fails, no new step starts, the running ones finish and the execution fails with the reason the service
+gives, ``Step failure: One or multiple steps failed.``, while the step's own reason (a Fail step's ``ErrorMessage``
+too) is in its ``FailureReason`` in ``ListPipelineExecutionSteps`` (as reported in
+https://repost.aws/questions/QULfE6M9RTRqeRpKXxnlAGkg/sagemaker-pipeline-failstep-error-message-not-shown). Steps
+that never started are not listed. ``StopPipelineExecution`` stops the running jobs and the execution ends
+``Stopped`` (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StopPipelineExecution.html).
 """
 
 from __future__ import annotations
@@ -215,6 +217,10 @@ def _run_step(execution: Execution, spec, scope: Scope, sagemaker) -> str:
         fields = {"Metadata": error.metadata} if error.metadata else {}
         execution.record_step(spec.name, StepStatus="Failed", EndTime=now(), FailureReason=error.reason[:1024],
                               **fields)
+        return "Failed"
+    except Exception as error:  # a defect of the local backend: fail the step, keep the execution consistent
+        execution.record_step(spec.name, StepStatus="Failed", EndTime=now(),
+                              FailureReason=f"InternalServerError: {error!r}"[:1024])
         return "Failed"
     execution.properties[spec.name] = outcome.properties
     ended = now()

@@ -5,8 +5,8 @@ evaluates (``Equals``, ``GreaterThan``, ``GreaterThanOrEqualTo``, ``LessThan``, 
 
 A property path names a field of the step's ``Describe*`` response, lists indexed by position (``[0]``) or by the
 name of the item (``Outputs['train']``, ``FinalMetricDataList['validation:rmse']``), as in
-https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-propertyfile.html and
-https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-steps.html.
+https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-steps.html and the definition schema
+https://aws-sagemaker-mlops.github.io/sagemaker-model-building-pipeline-definition-JSON-schema/.
 """
 
 from __future__ import annotations
