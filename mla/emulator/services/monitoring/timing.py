@@ -58,7 +58,9 @@ def duration(text: str) -> dt.timedelta:
 
 
 def check_schedule(config: dict) -> int | None:
-    schedule = config.get("ScheduleConfig") or {}
+    schedule = config.get("ScheduleConfig")
+    if not schedule:  # "if you would like a daily schedule, you do not provide this parameter"
+        return 24
     hours = period_hours(schedule.get("ScheduleExpression", ""))
     start, end = schedule.get("DataAnalysisStartTime"), schedule.get("DataAnalysisEndTime")
     if hours is None and not (start and end):
