@@ -54,10 +54,11 @@ class Queue:
 
 
 QUEUES: dict[str, Queue] = {}  # endpoint ARN -> its queue
+_queues_lock = threading.Lock()
 
 
 def _queue(endpoint) -> Queue:
-    with endpoints._lock:
+    with _queues_lock:
         if endpoint.arn not in QUEUES:
             QUEUES[endpoint.arn] = Queue(endpoint)
         return QUEUES[endpoint.arn]
@@ -72,8 +73,10 @@ def record_backlog() -> None:
     """The backlog metrics of every asynchronous endpoint in service (called each tick); the queues of deleted
     endpoints go."""
     live = [e for e in list(endpoints.ENDPOINTS.values()) if e.config.get("AsyncInferenceConfig")]
-    for endpoint_arn in set(QUEUES) - {e.arn for e in live}:
-        QUEUES.pop(endpoint_arn).workers.shutdown(wait=False)
+    with _queues_lock:
+        gone = [QUEUES.pop(a) for a in set(QUEUES) - {e.arn for e in live}]
+    for queue in gone:
+        queue.workers.shutdown(wait=False)
     for endpoint in live:
         if endpoint.status != "InService":
             continue
