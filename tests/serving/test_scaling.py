@@ -53,7 +53,7 @@ def test_step_scaling_follows_its_alarm_and_waits_out_the_cooldown(aws, bucket, 
     policy = aws.application_autoscaling.put_scaling_policy(
         PolicyName=f"{name}-step", ServiceNamespace="sagemaker", ResourceId=resource, ScalableDimension=DIMENSION,
         PolicyType="StepScaling", StepScalingPolicyConfiguration={
-            "AdjustmentType": "ChangeInCapacity", "Cooldown": 120, "MetricAggregationType": "Sum",
+            "AdjustmentType": "ChangeInCapacity", "Cooldown": 180, "MetricAggregationType": "Sum",
             "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]})["PolicyARN"]
     aws.cloudwatch.put_metric_alarm(
         AlarmName=f"{name}-busy", Namespace="AWS/SageMaker", MetricName="Invocations", Statistic="Sum",
@@ -73,7 +73,7 @@ def test_step_scaling_follows_its_alarm_and_waits_out_the_cooldown(aws, bucket, 
         wait_until(lambda: instance_count(aws, name) == 2)
         first_step = time.monotonic()
         assert aws.cloudwatch.describe_alarms(AlarmNames=[f"{name}-busy"])["MetricAlarms"][0]["StateValue"] == "ALARM"
-        while time.monotonic() - first_step < 1.2:  # the 120 s cooldown lasts 2 real seconds: no step meanwhile
+        while time.monotonic() - first_step < 1.2:  # the 180 s cooldown lasts 3 real seconds: no step meanwhile
             assert instance_count(aws, name) == 2
             time.sleep(0.1)
         wait_until(lambda: instance_count(aws, name) == 3)
