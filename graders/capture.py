@@ -11,7 +11,11 @@ import datetime
 import json
 
 MIME = "application/vnd.mla.capture+json"
+CALL_KEY = "call:"  # as in graders.probes (not imported: this module runs in the kernel and stays standalone)
 MAX_BYTES = 8 << 20
+
+
+DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
 
 
 class NotPlainData(TypeError):
@@ -30,6 +34,8 @@ def encode(value, depth: int = 0):
         return value
     if kind is float:
         return {"$": "float", "v": repr(value)}
+    if kind in DICT_VIEWS:  # results.values(), board.items(): checked as the list they iterate
+        return {"$": "list", "v": [encode(v, depth + 1) for v in value]}
     if kind in (list, tuple, set, frozenset):
         items = sorted(value, key=repr) if kind in (set, frozenset) else value
         return {"$": kind.__name__, "v": [encode(v, depth + 1) for v in items]}
@@ -86,7 +92,8 @@ def _pandas(value, depth):
 def capture(cell: str, index: int, getters: dict) -> None:
     values = {}
     for name, getter in getters.items():
-        if "ok" in values.get(name.split(".")[0], {}):  # the whole object was exported; its attributes come with it
+        whole = values.get(name.split(".")[0], {}) if "." in name and not name.startswith(CALL_KEY) else {}
+        if "ok" in whole:  # the whole object was exported; its attributes come with it
             continue
         try:
             values[name] = {"ok": encode(getter())}

@@ -13,7 +13,7 @@ import resource
 import subprocess
 import sys
 
-from .probes import TRUSTED_MODULES, dotted
+from .probes import CALL_KEY, TRUSTED_MODULES, dotted
 
 CHECK_TIMEOUT = 60
 MEMORY_BYTES = 2 << 30
@@ -60,16 +60,18 @@ def decode(value):
 
 
 class _Chains(ast.NodeTransformer):
-    """Replaces ``lab.prefix`` by the captured value of that chain when only the chain could be exported."""
+    """Replaces ``lab.prefix`` by the captured value of that chain when only the chain could be exported, and a
+    kernel call by its captured result (the checker never makes those calls itself)."""
 
     def __init__(self, placeholders: dict[str, str]):
         self.placeholders = placeholders
 
-    def visit_Attribute(self, node):
-        name = dotted(node)
-        if name in self.placeholders:
-            return ast.copy_location(ast.Name(self.placeholders[name], ast.Load()), node)
-        return self.generic_visit(node)
+    def visit(self, node):
+        if isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+            for key in (CALL_KEY + ast.unparse(node), dotted(node) if isinstance(node, ast.Attribute) else None):
+                if key in self.placeholders:
+                    return ast.copy_location(ast.Name(self.placeholders[key], ast.Load()), node)
+        return super().visit(node)
 
 
 def _message(statement: ast.stmt, namespace: dict) -> str | None:
@@ -88,15 +90,14 @@ def evaluate(cell: dict) -> dict:
                     "message": "the test did not run to this check"}
         placeholders, errors = {}, {}
         for number, (name, entry) in enumerate(captured.items()):
-            if "ok" not in entry:
-                errors[name] = entry["error"]
-                continue
-            target = name if "." not in name else f"__chain{number}__"
-            placeholders.update({name: target} if "." in name else {})
-            namespace[target] = decode(entry["ok"])
-        for name in errors:
-            if "." not in name:
-                namespace.pop(name, None)
+            plain_name = "." not in name and not name.startswith(CALL_KEY)
+            target = name if plain_name else f"__captured{number}__"
+            placeholders.update({} if plain_name else {name: target})
+            namespace.pop(target, None)
+            if "ok" in entry:
+                namespace[target] = decode(entry["ok"])
+            else:
+                errors[name.removeprefix(CALL_KEY)] = entry["error"]
         tree = _Chains(placeholders).visit(ast.parse(check["source"]))
         statement = ast.fix_missing_locations(tree).body[0]
         try:
@@ -106,8 +107,10 @@ def evaluate(cell: dict) -> dict:
                     "message": _message(statement, namespace) or "a check failed"}
         except Exception as error:
             unexported = "; ".join(f"{k}: {v}" for k, v in errors.items())
-            return {"passed": False, "index": check["index"], "reason": "error",
-                    "message": f"{type(error).__name__}: {error}" + (f" (not exported: {unexported})" if unexported else "")}
+            message = f"{type(error).__name__}: {error}" + (f" (not exported: {unexported})" if unexported else "")
+            if isinstance(error, NameError) and unexported:
+                message = f"could not get {unexported}"
+            return {"passed": False, "index": check["index"], "reason": "error", "message": message}
     return {"passed": True}
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -26,8 +28,9 @@ def add_arguments(parser) -> None:
     grade = action("autograde", "grade every collected submission in sandboxed kernels, in parallel")
     grade.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     grade.add_argument("--student", nargs="*", help="only these students")
-    grade.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (default 60)")
-    grade.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default 300)")
+    grade.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, help=f"seconds per cell (default {CELL_TIMEOUT})")
+    grade.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT,
+                       help=f"seconds per notebook (default {NOTEBOOK_TIMEOUT})")
     action("feedback", "HTML feedback per student (hidden tests stripped, secrets redacted)")
     export = action("export", "grades as CSV, or in Canvas's gradebook import layout", assignment=False)
     export.add_argument("target", type=Path, help="file to write")

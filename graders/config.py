@@ -8,7 +8,10 @@ from pathlib import Path
 from traitlets.config import Config
 
 COURSE_ID = "mla-course"
-CELL_TIMEOUT = 180
+CELL_TIMEOUT = 180  # course cells train and tune models
+NOTEBOOK_TIMEOUT = 900
+# stderr text that is not a failure: Python warnings (nbgrader otherwise scores a cell that writes to stderr 0)
+BENIGN_STDERR = r"\w*Warning: "
 
 
 def course_config(root: Path, exchange: Path | None = None) -> Config:
@@ -22,6 +25,9 @@ def course_config(root: Path, exchange: Path | None = None) -> Config:
     config.Execute.timeout = CELL_TIMEOUT
     config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     config.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    config.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and run, not silently skipped
+    config.IgnorePattern.enabled = True
+    config.IgnorePattern.pattern = BENIGN_STDERR
     return config
 
 

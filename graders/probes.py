@@ -4,7 +4,12 @@ A test cell's top-level ``assert`` statements (and assignments marked ``# mla: c
 separate checker process on plain data. Every other statement is the *probe*: it runs in the sandboxed kernel and
 calls the student's code. In the kernel each check is replaced by a capture of the values it reads, exported as
 plain data (numbers, strings, arrays, tables); the checker rebuilds those values and evaluates the check.
-Names of trusted modules (``pd``, ``np``, ...) and builtins are never captured: the checker brings its own."""
+Names of trusted modules (``pd``, ``np``, ...) and builtins are never captured: the checker brings its own.
+
+A call in an ``assert`` of anything but a builtin or a trusted module (``pick_service(need)``,
+``s3.head_object(...)``) is made in the kernel at the check's place and only its result is captured: it is the
+student's code or a client, which the checker never runs. Calls in a marked assignment run in the checker, on
+captured data (``expected = readings.sort_values("day")  # mla: check``)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 CHECK_MARKER = "# mla: check"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CAPTURE_FUNCTION = "__mla_capture__"
+CALL_KEY = "call:"  # captured values of kernel calls are keyed "call:<the call's source>"
 # alias -> module the checker imports for itself
 TRUSTED_MODULES = {"np": "numpy", "numpy": "numpy", "pd": "pandas", "pandas": "pandas", "io": "io", "math": "math",
                    "re": "re", "json": "json", "datetime": "datetime", "collections": "collections",
@@ -33,6 +39,7 @@ class Check:
     hidden: bool
     names: list[str]
     chains: list[str] = field(default_factory=list)  # dotted attribute chains on those names, e.g. "lab.prefix"
+    calls: list[str] = field(default_factory=list)  # kernel calls whose results the check reads, as source
 
 
 @dataclass
@@ -84,13 +91,42 @@ def dotted(node: ast.AST) -> str | None:
     return None
 
 
-def _reads(statement: ast.stmt, check_names: set[str]) -> tuple[list[str], list[str]]:
+def _spine(node: ast.AST) -> list[ast.AST]:
+    """The postfix chain ``a.b[0].c(1).d`` from the outside in, ending at its root ``a``."""
+    chain = [node]
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+        chain.append(node)
+    return chain
+
+
+def _kernel_calls(node: ast.AST, local: set[str], bound: set[str], key: str) -> list[ast.AST]:
+    """The outermost call chains of ``node`` rooted in a kernel name (not a builtin, a trusted module or a name
+    the checks bound): ``s3.head_object(...)["ContentLength"]`` is made in the kernel as a whole. A method of a
+    comprehension's item (``t.split()`` for ``t`` in captured data) runs in the checker."""
+    def names(tree):
+        return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+    spine = _spine(node)
+    root, calls = spine[-1], [n for n in spine if isinstance(n, ast.Call)]
+    if calls and isinstance(root, ast.Name) and root.id not in local and not names(calls[-1].func) & bound:
+        if names(node) & bound:
+            raise ConventionError(f"test cell {key}, line {node.lineno}: an assert calls `{ast.unparse(calls[-1].func)}` "
+                                  "on a comprehension variable; compute the values in a probe statement first")
+        return [node]
+    return [call for child in ast.iter_child_nodes(node) for call in _kernel_calls(child, local, bound, key)]
+
+
+def _reads(statement: ast.stmt, check_names: set[str], key: str) -> tuple[list[str], list[str], list[str]]:
     body = statement.value if isinstance(statement, ast.Assign) else statement
-    skip = NOT_CAPTURED | check_names | _bound_inside(body)
-    names = sorted({n.id for n in ast.walk(body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - skip)
-    chains = sorted({d for n in ast.walk(body) if isinstance(n, ast.Attribute) and (d := dotted(n))
-                     and d.split(".")[0] in names})
-    return names, chains
+    bound = _bound_inside(body)
+    calls = _kernel_calls(body, NOT_CAPTURED | check_names, bound, key) if isinstance(statement, ast.Assert) else []
+    inside_calls = {id(n) for call in calls for n in ast.walk(call)}
+    loads = [n for n in ast.walk(body) if id(n) not in inside_calls]
+    names = sorted({n.id for n in loads if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                   - NOT_CAPTURED - check_names - bound)
+    chains = sorted({d for n in loads if isinstance(n, ast.Attribute) and (d := dotted(n)) and d.split(".")[0] in names})
+    return names, chains, list(dict.fromkeys(ast.unparse(call) for call in calls))
 
 
 def split(source: str, key: str) -> TestCell:
@@ -108,10 +144,12 @@ def split(source: str, key: str) -> TestCell:
                                       "the cell (an assert inside a block would run in the student's kernel)")
             probe.append(ast.get_source_segment(source, statement))
             continue
-        names, chains = _reads(statement, check_names)
+        names, chains, calls = _reads(statement, check_names, key)
         index = len(checks)
-        checks.append(Check(index, ast.get_source_segment(source, statement), statement.lineno in hidden, names, chains))
-        getters = ", ".join(f"{k!r}: lambda: {k}" for k in [*names, *chains])
+        checks.append(Check(index, ast.get_source_segment(source, statement), statement.lineno in hidden, names, chains,
+                            calls))
+        getters = ", ".join([f"{k!r}: lambda: {k}" for k in [*names, *chains]]
+                            + [f"{CALL_KEY + call!r}: lambda: {call}" for call in calls])
         probe.append(f"{CAPTURE_FUNCTION}({key!r}, {index}, {{{getters}}})")
         if isinstance(statement, ast.Assign):
             check_names |= {n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)}

@@ -17,19 +17,21 @@ from jupyter_client import KernelManager
 
 from mla.notebooks import repo_root
 
+from .config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+
 FIRST_UID = 61000  # each submission's kernel gets FIRST_UID + n, so process limits and file modes separate them
 WORKDIR = "/tmp/mla-submission"
 
 
 @dataclass(frozen=True)
 class Limits:
-    memory_bytes: int = 2 << 30
+    memory_bytes: int = 4 << 30  # address space: an embedded emulator with a tuning job reserves ~3 GB (thread stacks, arenas)
     processes: int = 256
     file_size_bytes: int = 64 << 20
     scratch_bytes: int = 256 << 20
     open_files: int = 1024
-    cell_timeout: int = 60
-    notebook_timeout: int = 300
+    cell_timeout: int = CELL_TIMEOUT
+    notebook_timeout: int = NOTEBOOK_TIMEOUT
     output_chars: int = 20_000
 
 

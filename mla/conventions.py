@@ -53,6 +53,19 @@ def problems(path: Path) -> list[str]:
             graded += 1
             if not grading.get("points"):
                 found.append(f"graded test cell {grading.get('grade_id')} gives no points")
+            found += _out_of_process_problems(cell.source, grading.get("grade_id"))
     if graded == 0:
         found.append("the notebook has no graded test cell")
     return found
+
+
+def _out_of_process_problems(source: str, grade_id: str) -> list[str]:
+    """The hardened grader checks test cells out of process (docs/instructor.md); a cell it cannot split would
+    score 0 for every student."""
+    from graders.probes import ConventionError, split
+
+    try:
+        split(source, grade_id)
+    except ConventionError as error:
+        return [f"{error} (see the test-cell convention in docs/instructor.md)"]
+    return []

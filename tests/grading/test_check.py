@@ -53,6 +53,23 @@ def test_a_wrong_answer_loses_the_exercise_points(released, tmp_path):
     assert scores["ex2_read_partitioned_tests"] > 0
 
 
+@pytest.mark.notebooks
+def test_a_right_answer_that_warns_or_a_deleted_test_cell_is_graded_as_it_should(released, tmp_path):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "ex1_upload_partitioned":  # right, but warns on stderr when the tests call it
+            cell.source = "import warnings\n\n" + cell.source.replace(
+                "    keys = []", "    warnings.warn('this argument is going away', FutureWarning)\n    keys = []", 1)
+    nb.cells = [c for c in nb.cells  # the learner deleted a test cell: it is put back and run
+                if c.metadata.get("nbgrader", {}).get("grade_id") != "ex2_read_partitioned_tests"]
+    edited = tmp_path / "edited.ipynb"
+    nbformat.write(nb, edited)
+    scores = {s.exercise: (s.score, s.max_score) for s in check(as_learner_copy(edited, tmp_path / "d"))}
+    assert scores["ex1_upload_partitioned_tests"][0] == scores["ex1_upload_partitioned_tests"][1]
+    assert scores["ex2_read_partitioned_tests"][0] == scores["ex2_read_partitioned_tests"][1]
+
+
 def test_a_notebook_outside_the_course_is_rejected_clearly(tmp_path, capsys):
     stray = tmp_path / "mine.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), stray)

@@ -1,10 +1,11 @@
 """Every course notebook: follows the conventions, runs headless on the local backend (so its solution passes
-every graded test), and its generated student version fails every graded test (the honesty gate)."""
+every graded test), and the hardened grader gives its solution full marks and the student version nbgrader
+generates from it zero on every graded test (the honesty gate)."""
 
 import pytest
 
 from graders.course import build
-from graders.honesty import student_passes
+from graders.hardened import Job, grade_all
 from mla.conventions import problems
 from mla.notebooks import course_notebooks, repo_root, week_of
 from mla.runner.run import run_notebooks
@@ -29,9 +30,14 @@ def test_runs_on_the_local_backend_and_its_solution_passes(notebook, tmp_path):
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=IDS)
-def test_student_version_fails_every_graded_test(notebook, tmp_path):
+def test_hardened_grading_gives_the_solution_full_marks_and_the_student_version_zero(notebook, tmp_path):
     week = week_of(notebook)
     build(tmp_path, only=[week.assignment])
-    released = tmp_path / "release" / week.assignment / notebook.name
+    source, released = (tmp_path / folder / week.assignment / notebook.name for folder in ("source", "release"))
     assert released.exists(), "nbgrader did not release this notebook"
-    assert student_passes(released) == []
+    jobs = [Job(who, week.assignment, submission, source, released, tmp_path, slot)
+            for slot, (who, submission) in enumerate([("solution", source), ("student", released)])]
+    solution, student = grade_all(jobs, workers=1)
+    assert solution.tests and not solution.rejected
+    assert [(t.grade_id, t.status, t.message) for t in solution.tests if t.score < t.max_score] == []
+    assert [t.grade_id for t in student.tests if t.score > 0] == []

@@ -16,7 +16,25 @@ def test_asserts_and_marked_assignments_become_checks_the_rest_is_probe():
     assert "keys = f(lab.bucket)" in cell.probe and "assert" not in cell.probe and "sorted(raw)" not in cell.probe
 
 
+def test_calls_of_kernel_code_in_an_assert_are_made_in_the_kernel_and_only_their_results_checked():
+    cell = split("assert pick(dict(need)) == 'A' and np.isclose(model.score(x), 0.5), 'wrong'\n"
+                 "expected = rows.sort_values('day')  # mla: check\nassert got.equals(expected)", "t")
+    first, marked, last = cell.checks
+    assert first.calls == ["pick(dict(need))", "model.score(x)"] and first.names == []
+    assert marked.calls == [] and marked.names == ["rows"]  # a marked assignment computes on the checker's side
+    assert "'call:pick(dict(need))': lambda: pick(dict(need))" in cell.probe
+    captured = {"call:pick(dict(need))": {"ok": "A"}, "call:model.score(x)": {"ok": encode(0.5)}}
+    assert evaluate(_cell(first.source, captured))["passed"]
+    raised = evaluate(_cell(first.source, {**captured, "call:pick(dict(need))": {"error": "NotImplementedError: "}}))
+    assert not raised["passed"] and raised["message"].startswith("could not get pick(dict(need)): NotImplementedError")
+    chained = split("assert s3.head_object(Bucket=b)['ContentLength'] == 3 and all(results.values())", "t")
+    assert chained.checks[0].calls == ["s3.head_object(Bucket=b)['ContentLength']", "results.values()"]
+    assert evaluate(_cell(chained.checks[0].source, {"call:s3.head_object(Bucket=b)['ContentLength']": {"ok": 3},
+                                                     "call:results.values()": {"ok": encode({"a": True}.values())}}))["passed"]
+
+
 @pytest.mark.parametrize("source, problem", [
+    ("assert all(check(b) == [] for b in batches)", "comprehension variable"),
     ("for x in xs:\n    assert x", "top level"), ("y = f()", "no assert"), ("x = (", "does not parse"),
     ("x += 1  # mla: check\nassert x", "plain assignments")])
 def test_cells_that_cannot_be_checked_out_of_process_are_rejected(source, problem):

@@ -1,0 +1,31 @@
+"""`mla conventions` names the notebook rule a change breaks, including test cells the hardened grader cannot
+check out of process."""
+
+import nbformat
+
+from mla.conventions import problems
+from mla.notebooks import course_notebooks
+
+
+def _first_test_cell(nb):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                and not c.metadata["nbgrader"].get("solution"))
+
+
+def test_a_course_notebook_is_clean_and_a_broken_test_cell_is_named(tmp_path):
+    nb = nbformat.read(course_notebooks()[0], as_version=4)
+    target = tmp_path / "phase1_foundations" / "week01_aws_ml_landscape" / "01_copy.ipynb"
+    target.parent.mkdir(parents=True)
+    nbformat.write(nb, target)
+    assert problems(target) == []
+
+    cell = _first_test_cell(nb)
+    cell.source = "for x in [1, 2]:\n    assert x, 'x must be truthy'"
+    nbformat.write(nb, target)
+    [found] = problems(target)
+    assert cell.metadata["nbgrader"]["grade_id"] in found and "top level" in found
+
+    cell.source = "assert all(answer(b) == 1 for b in [1, 2]), 'wrong'"
+    nbformat.write(nb, target)
+    [found] = problems(target)
+    assert "comprehension variable" in found
