@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from ...protocol import ServiceError
 
 PARAMETER_TYPES = ("String", "Integer", "Float", "Boolean")
-RUNNABLE_TYPES = ("Processing", "Training", "Tuning", "Model", "RegisterModel", "Transform", "Condition", "Fail")
+RUNNABLE_TYPES = ("Processing", "Training", "Tuning", "Model", "RegisterModel", "Transform", "Condition", "Fail",
+                  "QualityCheck")
 
 
 def invalid(message: str) -> ServiceError:
@@ -72,7 +73,7 @@ def parse(text: str) -> Definition:
     steps: dict[str, StepSpec] = {}
     _collect(document["Steps"], steps, branch=None)
     for spec in steps.values():
-        spec.waits_for |= set(spec.raw.get("DependsOn") or []) | step_references(spec.arguments)
+        spec.waits_for |= set(spec.raw.get("DependsOn") or []) | _own_references(spec.raw)
         if spec.branch:
             spec.waits_for.add(spec.branch[0])
         unknown = spec.waits_for - steps.keys()
@@ -80,6 +81,15 @@ def parse(text: str) -> Definition:
             raise invalid(f"Step {spec.name} refers to steps that are not in the pipeline: {sorted(unknown)}.")
     _check_acyclic(steps)
     return Definition(text, parameters, steps)
+
+
+def _own_references(raw: dict) -> set[str]:
+    """What the step itself reads: a Condition's branches are steps of their own, not part of its arguments."""
+    arguments = raw.get("Arguments") or {}
+    if raw["Type"] == "Condition":
+        arguments = arguments.get("Conditions")
+    fields = {key: value for key, value in raw.items() if key not in ("Name", "Type", "DependsOn", "Arguments")}
+    return step_references(arguments) | step_references(fields)
 
 
 def _collect(raw_steps: list, steps: dict[str, StepSpec], branch: tuple[str, str] | None) -> None:

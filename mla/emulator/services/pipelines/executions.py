@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ...protocol import ServiceError
 from ..sagemaker.jobs import client, now
-from . import caching, expressions, steps
+from . import caching, expressions, quality_check, steps
 from .definition import Definition
 from .expressions import StepError
 
@@ -206,7 +206,8 @@ def _run_step(execution: Execution, spec, scope: Scope, sagemaker) -> str:
             execution.record_step(spec.name, StepStatus="Succeeded", EndTime=now(), Metadata=hit.metadata,
                                   CacheHitResult={"SourcePipelineExecutionArn": hit.execution_arn})
             return "Succeeded"
-        outcome = steps.run(steps.StepRun(
+        runner = quality_check.run if spec.type == "QualityCheck" else steps.run
+        outcome = runner(steps.StepRun(
             spec.name, spec.type, arguments, spec.raw, execution.execution_id, sagemaker,
             execution.stop_requested.is_set, lambda metadata: execution.record_step(spec.name, Metadata=metadata),
             scope))

@@ -88,7 +88,7 @@ def run(step: StepRun) -> Outcome:
     return {"Model": _model, "RegisterModel": _register_model, "Condition": _condition, "Fail": _fail}[step.kind](step)
 
 
-def _call(step: StepRun, operation: str, **params) -> dict:
+def call(step: StepRun, operation: str, **params) -> dict:
     try:
         response = getattr(step.sagemaker, operation)(**params)
     except ClientError as error:
@@ -99,29 +99,37 @@ def _call(step: StepRun, operation: str, **params) -> dict:
     return response
 
 
-def _job(step: StepRun, kind: JobKind) -> Outcome:
+def run_job(step: StepRun, kind: JobKind, arguments: dict, metadata_for: Callable[[str], dict]) -> tuple[dict, dict]:
+    """Creates the job, reports its metadata, waits for it (stopping it if the execution stops) and returns its
+    ``Describe*`` response and metadata; a failed job fails the step with the job's ``FailureReason``."""
     name = resource_name(step.execution_id, step.name, kind.name_limit)
-    arn = _call(step, kind.create, **{**step.arguments, kind.name_key: name})[kind.arn_key]
-    metadata = {kind.metadata_key: {"Arn": arn}}
+    arn = call(step, kind.create, **{**arguments, kind.name_key: name})[kind.arn_key]
+    metadata = metadata_for(arn)
     step.report_metadata(metadata)
     stop_sent = False
     while True:
-        description = _call(step, kind.describe, **{kind.name_key: name})
+        description = call(step, kind.describe, **{kind.name_key: name})
         status = description[kind.status_key]
         if status in ("Completed", "Failed", "Stopped"):
             break
         if step.stopping() and not stop_sent:
-            _call(step, kind.stop, **{kind.name_key: name})
+            call(step, kind.stop, **{kind.name_key: name})
             stop_sent = True
         time.sleep(POLL_SECONDS)
     if status == "Stopped":
         raise StepStopped()
     if status == "Failed":
         raise StepError(description.get("FailureReason") or f"{kind.metadata_key} {name} failed.", metadata)
+    return description, metadata
+
+
+def _job(step: StepRun, kind: JobKind) -> Outcome:
+    description, metadata = run_job(step, kind, step.arguments, lambda arn: {kind.metadata_key: {"Arn": arn}})
     if step.kind == "Tuning":  # TrainingJobSummaries[0] is the best job (TuningStep.get_top_model_s3_uri)
         objective = description["HyperParameterTuningJobConfig"].get("HyperParameterTuningJobObjective") or {}
-        description["TrainingJobSummaries"] = _call(
-            step, "list_training_jobs_for_hyper_parameter_tuning_job", HyperParameterTuningJobName=name,
+        description["TrainingJobSummaries"] = call(
+            step, "list_training_jobs_for_hyper_parameter_tuning_job",
+            HyperParameterTuningJobName=description["HyperParameterTuningJobName"],
             SortBy="FinalObjectiveMetricValue", MaxResults=100,
             SortOrder="Ascending" if objective.get("Type") == "Minimize" else "Descending")["TrainingJobSummaries"]
     return Outcome(description, metadata)
@@ -129,13 +137,13 @@ def _job(step: StepRun, kind: JobKind) -> Outcome:
 
 def _model(step: StepRun) -> Outcome:
     name = resource_name(step.execution_id, step.name, 63)
-    arn = _call(step, "create_model", **{**step.arguments, "ModelName": name})["ModelArn"]
-    return Outcome(_call(step, "describe_model", ModelName=name), {"Model": {"Arn": arn}})
+    arn = call(step, "create_model", **{**step.arguments, "ModelName": name})["ModelArn"]
+    return Outcome(call(step, "describe_model", ModelName=name), {"Model": {"Arn": arn}})
 
 
 def _register_model(step: StepRun) -> Outcome:
-    arn = _call(step, "create_model_package", **step.arguments)["ModelPackageArn"]
-    return Outcome(_call(step, "describe_model_package", ModelPackageName=arn), {"RegisterModel": {"Arn": arn}})
+    arn = call(step, "create_model_package", **step.arguments)["ModelPackageArn"]
+    return Outcome(call(step, "describe_model_package", ModelPackageName=arn), {"RegisterModel": {"Arn": arn}})
 
 
 def _condition(step: StepRun) -> Outcome:
