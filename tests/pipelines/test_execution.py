@@ -279,3 +279,29 @@ def test_a_tuning_steps_best_job_feeds_a_model_step(aws, run):
     model_name = steps["BestModel"]["Metadata"]["Model"]["Arn"].split("/")[-1]
     assert aws.sagemaker.describe_model(ModelName=model_name)["PrimaryContainer"]["ModelDataUrl"] == \
         f"s3://{run.bucket}/{run.prefix}/models/{best_job}/output/model.tar.gz"
+
+
+def test_only_the_chosen_branch_runs_and_its_steps_can_depend_on_each_other(aws, run):
+    mode = {"Get": "Parameters.Mode"}
+    copy = processing_step(run, "Copy", "prepare.py", inputs=[{"InputName": "train", "S3Input": {
+        "S3Uri": {"Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"},
+        "LocalPath": "/opt/ml/processing/input/train", "S3DataType": "S3Prefix", "S3InputMode": "File"}}])
+    check = {"Name": "CheckMode", "Type": "Condition", "Arguments": {
+        "Conditions": [{"Type": "Or", "Conditions": [
+            {"Type": "In", "QueryValue": mode, "Values": ["train", "retrain"]},
+            {"Type": "Not", "Condition": {"Type": "Equals", "LeftValue": 1, "RightValue": 1}}]}],
+        "IfSteps": [prepare_step(run), copy],
+        "ElseSteps": [{"Name": "Skipped", "Type": "Fail", "Arguments": {"ErrorMessage": {
+            "Std:Join": {"On": " ", "Values": ["mode", mode, "trains nothing"]}}}}]}}
+
+    name, trained, trained_steps = run([check], parameters=[{"Name": "Mode", "Type": "String",
+                                                             "DefaultValue": "retrain"}])
+    _, skipped, skipped_steps = run([], overrides={"Mode": "dry-run"}, name=name)
+
+    assert trained["PipelineExecutionStatus"] == "Succeeded", trained_steps
+    assert set(trained_steps) == {"CheckMode", "Prepare", "Copy"}
+    assert trained_steps["Prepare"]["EndTime"] <= trained_steps["Copy"]["StartTime"]
+    assert skipped["PipelineExecutionStatus"] == "Failed"
+    assert set(skipped_steps) == {"CheckMode", "Skipped"}
+    assert skipped_steps["CheckMode"]["Metadata"] == {"Condition": {"Outcome": "False"}}
+    assert skipped_steps["Skipped"]["FailureReason"] == "mode dry-run trains nothing"
