@@ -12,6 +12,7 @@ from monitoring_helpers import (
     wait_execution,
     wait_first_execution,
 )
+from serving_helpers import create_model, deploy, put_xgboost_model, variant
 
 
 def test_hourly_schedule_runs_on_the_compressed_clock(aws, bucket, baseline, name):
@@ -92,8 +93,15 @@ def test_bad_schedules_are_refused(aws, bucket, baseline, name, config, error):
     assert caught.value.response["Error"]["Code"] == "ValidationException"
 
 
-def test_unknown_definition_and_endpoint_without_capture(aws, name):
+def test_unknown_definition_and_endpoint_without_capture(aws, bucket, baseline, name):
     with pytest.raises(ClientError, match="ResourceNotFound"):
         schedule(aws, name, "no-such-definition")
     with pytest.raises(ClientError, match="ResourceNotFound"):
         aws.sagemaker.describe_model_quality_job_definition(JobDefinitionName=name)
+    booster, results = baseline
+    create_model(aws.sagemaker, name, put_xgboost_model(aws.s3, bucket, f"{name}/model.tar.gz", booster))
+    deploy(aws.sagemaker, name, [variant(name)])
+    data_quality_definition(aws, name, name, bucket, results)
+    with pytest.raises(ClientError, match="does not capture data") as caught:
+        schedule(aws, name, name)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"

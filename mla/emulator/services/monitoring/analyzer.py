@@ -72,19 +72,23 @@ class Settings:
         return (datasets.parse_time(start) if start else None), (datasets.parse_time(end) if end else None)
 
 
-def load_frame(settings: Settings) -> tuple[pd.DataFrame, list[dict] | None]:
-    """The dataset to analyze, and the capture records it came from (None for a baseline dataset)."""
+def _captured(settings: Settings) -> list[dict]:
+    records = datasets.capture_records(settings.path("dataset_source"), *settings.window())
+    if not records:
+        raise datasets.NoData("Job inputs had no data: no captured records in the analysis window.")
+    return records
+
+
+def load_frame(settings: Settings) -> pd.DataFrame:
+    """The dataset to analyze: a baseline dataset, or the captured traffic of the window."""
     fmt = json.loads(settings.get("dataset_format", '{"csv": {"header": true}}'))
     source = settings.path("dataset_source")
     if source is None or not source.exists():
         raise datasets.NoData("dataset_source names no data: the job has no input at that path.")
     if "sagemakerCaptureJson" in fmt:
         indexes = (fmt["sagemakerCaptureJson"] or {}).get("captureIndexNames") or datasets.CAPTURE_INDEXES
-        records = datasets.capture_records(source, *settings.window())
-        if not records:
-            raise datasets.NoData("Job inputs had no data: no captured records in the analysis window.")
-        return datasets.capture_frame(records, indexes), records
-    return datasets.read_tabular(fmt, source), None
+        return datasets.capture_frame(_captured(settings), indexes)
+    return datasets.read_tabular(fmt, source)
 
 
 def named_like(frame: pd.DataFrame, constraints: dict) -> pd.DataFrame:
@@ -102,7 +106,7 @@ def write(output: Path, files: dict[str, dict]) -> None:
 
 
 def run_data_quality(settings: Settings) -> None:
-    frame, _ = load_frame(settings)
+    frame = load_frame(settings)
     output = settings.path("output_path")
     constraints = settings.json_file("baseline_constraints")
     if constraints is None:
@@ -184,13 +188,10 @@ def run_model_quality(settings: Settings) -> None:
     constraints = settings.json_file("baseline_constraints")
     ground_truth = settings.path("ground_truth_source")
     if ground_truth is not None:
-        records = datasets.capture_records(settings.path("dataset_source"), *settings.window())
-        if not records:
-            raise datasets.NoData("Job inputs had no data: no captured records in the analysis window.")
-        frame = datasets.merged_predictions(records, datasets.ground_truth_labels(ground_truth))
+        frame = datasets.merged_predictions(_captured(settings), datasets.ground_truth_labels(ground_truth))
         truth_column = "groundTruth"
     else:
-        frame, _ = load_frame(settings)
+        frame = load_frame(settings)
         truth_column = settings.get("ground_truth_attribute")
     problem, truth, predicted, probabilities = quality_inputs(settings, frame, truth_column)
     section = model_quality.compute(problem, truth, predicted, probabilities)
@@ -222,13 +223,6 @@ def _predicted(settings: Settings, config: dict, outputs: list[list[str]]) -> np
     scores = np.array([float(row[int(settings.get("probability_attribute", 0))]) for row in outputs])
     threshold = float(settings.get("probability_threshold_attribute", config.get("probability_threshold", 0.5)))
     return (scores > threshold).astype(int)
-
-
-def _captured(settings: Settings) -> list[dict]:
-    records = datasets.capture_records(settings.path("dataset_source"), *settings.window())
-    if not records:
-        raise datasets.NoData("Job inputs had no data: no captured records in the analysis window.")
-    return records
 
 
 def run_model_bias(settings: Settings) -> None:
