@@ -92,10 +92,10 @@ def load_frame(settings: Settings) -> pd.DataFrame:
 
 
 def named_like(frame: pd.DataFrame, constraints: dict) -> pd.DataFrame:
-    """Captured columns take the baseline's feature names by position."""
+    """Columns take the baseline's feature names by position (captured data has no header); extra ones keep theirs."""
     names = [f["name"] for f in constraints.get("features", [])]
     frame = frame.copy()
-    frame.columns = [names[i] if i < len(names) else f"_c{i}" for i in range(frame.shape[1])]
+    frame.columns = [names[i] if i < len(names) else str(column) for i, column in enumerate(frame.columns)]
     return frame
 
 
