@@ -92,7 +92,9 @@ def load_frame(settings: Settings) -> pd.DataFrame:
 
 
 def named_like(frame: pd.DataFrame, constraints: dict) -> pd.DataFrame:
-    """Columns take the baseline's feature names by position (captured data has no header); extra ones keep theirs."""
+    """Data without a header (captured traffic: ``_c0``, ``_c1``...) takes the baseline's feature names by position."""
+    if list(frame.columns) != datasets.positional(frame.shape[1]):
+        return frame
     names = [f["name"] for f in constraints.get("features", [])]
     frame = frame.copy()
     frame.columns = [names[i] if i < len(names) else str(column) for i, column in enumerate(frame.columns)]

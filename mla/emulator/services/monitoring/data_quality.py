@@ -182,19 +182,22 @@ def check(frame: pd.DataFrame, constraints: dict, baseline_stats: dict | None) -
     config = constraints.get("monitoring_config") or DEFAULT_MONITORING_CONFIG
     baseline_by_name = {f["name"]: f for f in (baseline_stats or {}).get("features", [])}
     violations, distances = [], {}
-    current, expected = frame.shape[1], len(features)
-    if current < expected:
-        for feature in features[current:]:
-            violations.append(_violation(feature["name"], "missing_column_check", (
-                f"There are missing columns in current dataset. Number of columns in current dataset: {current}, "
-                f"Number of columns in baseline constraints: {expected}")))
-    for column in frame.columns[expected:]:
-        violations.append(_violation(str(column), "extra_column_check", (
-            f"There are extra columns in current dataset. Number of columns in current dataset: {current}, "
-            f"Number of columns in baseline constraints: {expected}")))
-    for feature, column in zip(features, frame.columns, strict=False):
+    names = [feature["name"] for feature in features]
+    counts = (f"Number of columns in current dataset: {frame.shape[1]}, Number of columns in baseline constraints: "
+              f"{len(features)}")
+    for name in names:
+        if name not in frame.columns:
+            violations.append(_violation(name, "missing_column_check",
+                                         f"There are missing columns in current dataset. {counts}"))
+    for column in frame.columns:
+        if column not in names:
+            violations.append(_violation(str(column), "extra_column_check",
+                                         f"There are extra columns in current dataset. {counts}"))
+    for feature in features:
         name = feature["name"]
-        values = frame[column].astype(str)
+        if name not in frame.columns:
+            continue
+        values = frame[name].astype(str)
         kinds = values.map(value_kind)
         settings = _merged_config(config, feature.get("monitoringConfigOverrides") or {})
         expected_type = feature.get("inferred_type", "Unknown")
