@@ -18,7 +18,8 @@ def add_arguments(parser) -> None:
 def _questions():
     from ..exam.questions import load_bank
 
-    return [(q.id, [f"C02:{skill}" for skill in q.skills]) for q in load_bank().values()]
+    # C01-only items (ordering, matching) never appear on a C02 exam, so they do not count towards a C02 skill
+    return [(q.id, [f"C02:{skill}" for skill in q.skills]) for q in load_bank().values() if "C02" in q.exams]
 
 
 def main(args) -> int:
