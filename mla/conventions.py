@@ -7,10 +7,13 @@ from pathlib import Path
 
 import nbformat
 
+from .sandbox.config import SandboxConfig
+from .sandbox.estimate import EstimateError, declared_resources, estimate
 from .syllabus import unknown_tags
 
 BOOTSTRAP = re.compile(r"from mla\.lab import start\s+lab = start\(BACKEND\)")
 ACCOUNT_ID = re.compile(r"(?<![\d.])\d{12}(?![\d.])")
+DRY_RUN_WALL_LIMIT_S = 600  # `mla run`'s default --wall-limit
 
 
 def problems(path: Path) -> list[str]:
@@ -35,6 +38,7 @@ def problems(path: Path) -> list[str]:
     if not meta.get("skills"):
         found.append("metadata.mla.skills must list the C02 skills the notebook serves")
     found += [f"unknown exam tag {t!r} in metadata.mla" for t in unknown_tags(meta.get("skills", []) + meta.get("c01_tasks", []))]
+    found += _pricing_problems(nb.metadata)
     graded = 0
     for number, cell in enumerate(code, start=1):
         if cell.get("outputs") or cell.get("execution_count"):
@@ -57,6 +61,17 @@ def problems(path: Path) -> list[str]:
     if graded == 0:
         found.append("the notebook has no graded test cell")
     return found
+
+
+def _pricing_problems(metadata) -> list[str]:
+    """`mla run --backend aws` refuses a notebook whose declared resources it cannot price."""
+    caps = SandboxConfig(account_id="", regions=("us-east-1",))
+    try:
+        estimate("", declared_resources(metadata), region=caps.regions[0], instance_types=caps.instance_types,
+                 max_runtime_seconds=caps.max_runtime_seconds, wall_limit_s=DRY_RUN_WALL_LIMIT_S)
+    except EstimateError as error:
+        return [f"metadata.mla.resources cannot be priced for the AWS sandbox ({error}); see docs/sandbox.md"]
+    return []
 
 
 def _out_of_process_problems(source: str, grade_id: str) -> list[str]:

@@ -29,3 +29,17 @@ def test_a_course_notebook_is_clean_and_a_broken_test_cell_is_named(tmp_path):
     nbformat.write(nb, target)
     [found] = problems(target)
     assert "comprehension variable" in found
+
+
+def test_a_resource_declaration_the_sandbox_cannot_price_is_a_convention_problem(tmp_path):
+    nb = nbformat.read(course_notebooks()[0], as_version=4)
+    target = tmp_path / "phase1_foundations" / "week01_aws_ml_landscape" / "01_copy.ipynb"
+    target.parent.mkdir(parents=True)
+    nb.metadata["mla"]["resources"] = ["s3", "sagemaker"]  # a service name, not a kind the estimate knows
+    nbformat.write(nb, target)
+    [found] = problems(target)
+    assert "cannot be priced" in found and "'sagemaker'" in found
+
+    nb.metadata["mla"]["resources"] = ["s3", {"kind": "training", "instance_type": "ml.m5.large", "jobs": 2}]
+    nbformat.write(nb, target)
+    assert problems(target) == []

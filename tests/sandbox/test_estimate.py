@@ -2,8 +2,11 @@
 
 import math
 
+import nbformat
 import pytest
 
+from mla.notebooks import course_notebooks
+from mla.sandbox.config import SandboxConfig
 from mla.sandbox.estimate import TEARDOWN_WAIT_S, EstimateError, declared_resources, estimate, price_table
 
 ALLOWED = ("ml.t2.medium", "ml.m5.large", "ml.m5.xlarge")
@@ -54,3 +57,65 @@ def test_the_price_table_is_dated_and_sourced():
     table = price_table()
     assert table["as_of"] and table["source"].startswith("https://aws.amazon.com/")
     assert all(price > 0 for prices in table["hourly"].values() for price in prices.values())
+
+
+def test_a_flat_hourly_kind_bills_every_started_hour_until_teardown_times_its_count():
+    shard_hour = price_table()["kinds"]["kinesis-stream"]["per_hour"]
+    line = cost([{"kind": "kinesis-stream", "count": 3, "usage": {"put_payload_units": 0}}], wall=3400).lines[0]
+    assert line.hours == 2 and line.usd == pytest.approx(3 * 2 * shard_hour)  # 3400 s + teardown wait = 2 started hours
+
+
+def test_per_resource_and_per_unit_charges_add_up():
+    kinds = price_table()["kinds"]
+    secret = cost([{"kind": "secret", "count": 2, "usage": {"api_calls": 10_000}}]).lines[0]
+    assert secret.usd == pytest.approx(round(2 * kinds["secret"]["each"] + 10_000 * kinds["secret"]["per"]["api_calls"], 4))
+    assert cost(["kms-key"]).usd == kinds["kms-key"]["each"]
+
+
+def test_model_invocations_are_priced_per_token_from_the_genai_table():
+    from mla.genai.cost import rates
+
+    model = "amazon.nova-lite-v1:0"
+    line = cost([{"kind": "bedrock", "model": model, "usage": {"input_tokens": 40_000, "output_tokens": 10_000}}]).lines[0]
+    assert line.usd == pytest.approx(round(40 * rates(model)["input"] + 10 * rates(model)["output"], 4))
+
+
+@pytest.mark.parametrize("resources,message", [
+    (["bedrock"], "declare its 'model'"),
+    ([{"kind": "bedrock", "model": "acme.unknown-v9", "usage": {"input_tokens": 1}}], "acme.unknown-v9"),
+    ([{"kind": "bedrock", "model": "amazon.nova-lite-v1:0"}], "declare the expected usage"),
+    ([{"kind": "dynamodb-table", "usage": {"writes": 5}}], r"usage unit\(s\) \['writes'\] not priced"),
+    ([{"kind": "s3", "usage": {"gb": 1}}], "this kind has no usage charge"),
+    ([{"kind": "secret", "usage": ["api_calls"]}], "usage a mapping"),
+])
+def test_usage_declarations_must_name_priced_units_and_models(resources, message):
+    with pytest.raises(EstimateError, match=message):
+        cost(resources)
+
+
+def test_every_kind_outside_sagemaker_is_sourced_and_dated():
+    table = price_table()
+    assert table["kinds_as_of"]
+    priced = {name: kind for name, kind in table["kinds"].items() if {"per_hour", "each", "per"} & set(kind)}
+    assert {"bedrock", "kms-key", "kinesis-stream"} <= set(priced)
+    assert all(kind["source"].startswith("https://aws.amazon.com/") for kind in priced.values())
+    assert all(value > 0 for kind in priced.values() for value in
+               [kind.get("per_hour", 1), kind.get("each", 1), *(kind["per"].values() if isinstance(kind.get("per"), dict) else [])])
+
+
+# Billed things the price table cannot price yet (no checked figure, see the prices.yaml header): the dry run
+# refuses these notebooks until a price is added.
+NOT_YET_PRICEABLE = {"05_ingestion_and_querying.ipynb": "Amazon Data Firehose ingestion has no checked price"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, id=p.name, marks=[pytest.mark.xfail(raises=EstimateError, strict=True,
+                                                        reason=NOT_YET_PRICEABLE[p.name])]
+                 if p.name in NOT_YET_PRICEABLE else [])
+    for p in course_notebooks()])
+def test_every_course_notebook_declares_resources_the_dry_run_can_price(path):
+    caps = SandboxConfig(account_id="", regions=("us-east-1",))
+    declared = declared_resources(nbformat.read(path, as_version=4).metadata)
+    result = estimate(path.name, declared, region="us-east-1", instance_types=caps.instance_types,
+                      max_runtime_seconds=caps.max_runtime_seconds, wall_limit_s=600)
+    assert len(result.lines) == len(declared) and result.usd >= 0
