@@ -1,9 +1,11 @@
 import datetime as dt
+import shutil
 
 import pytest
 
 from mla.exam import practice
 from mla.exam.widgets import Quiz
+from mla.notebooks import repo_root
 from mla.progress import dashboard, review
 from mla.progress.cli import main as progress_main
 
@@ -57,6 +59,8 @@ def test_weakest_skills_point_to_the_notebooks_that_teach_them(tmp_path, monkeyp
     week.mkdir(parents=True)
     (week / "02_features.ipynb").write_text(json.dumps({"cells": [], "metadata": {"mla": {"skills": ["C02:1.2.2"]}},
                                                         "nbformat": 4, "nbformat_minor": 5}))
+    (tmp_path / "curriculum").mkdir()  # a course root has its syllabus (read once per process, whichever test is first)
+    shutil.copy2(repo_root() / "curriculum" / "syllabus.yaml", tmp_path / "curriculum")
     monkeypatch.setenv("MLA_COURSE_ROOT", str(tmp_path))
     assert dashboard.notebooks_by_skill() == {"1.2.2": ["phase1_foundations/week02_data/02_features.ipynb"]}
 

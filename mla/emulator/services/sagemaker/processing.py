@@ -16,8 +16,8 @@ import traceback
 
 from ...registry import handles
 from . import s3io, script_mode
-from .images import module_for
 from .container import HOST, OptMl
+from .images import module_for
 from .jobs import WORKERS, Interrupted, Job, JobFailure, JobTable, client, list_page, now
 from .logs import JobLog
 from .validation import validate
