@@ -103,16 +103,7 @@ def test_every_kind_outside_sagemaker_is_sourced_and_dated():
                [kind.get("per_hour", 1), kind.get("each", 1), *(kind["per"].values() if isinstance(kind.get("per"), dict) else [])])
 
 
-# Billed things the price table cannot price yet (no checked figure, see the prices.yaml header): the dry run
-# refuses these notebooks until a price is added.
-NOT_YET_PRICEABLE = {"05_ingestion_and_querying.ipynb": "Amazon Data Firehose ingestion has no checked price"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, id=p.name, marks=[pytest.mark.xfail(raises=EstimateError, strict=True,
-                                                        reason=NOT_YET_PRICEABLE[p.name])]
-                 if p.name in NOT_YET_PRICEABLE else [])
-    for p in course_notebooks()])
+@pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: p.name)
 def test_every_course_notebook_declares_resources_the_dry_run_can_price(path):
     caps = SandboxConfig(account_id="", regions=("us-east-1",))
     declared = declared_resources(nbformat.read(path, as_version=4).metadata)
