@@ -16,7 +16,7 @@ import sys
 from .probes import CALL_KEY, TRUSTED_MODULES, dotted
 
 CHECK_TIMEOUT = 60
-MEMORY_BYTES = 2 << 30
+MEMORY_BYTES = 4 << 30  # address space: pandas/pyarrow reserve thread stacks and arenas well beyond what they use
 
 
 def decode(value):

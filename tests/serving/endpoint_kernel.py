@@ -27,7 +27,9 @@ def main(endpoint: str, archive: Path, image: str, sync: Path) -> None:
     sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=endpoint)
     while (status := sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointStatus"]) == "Creating":
         time.sleep(0.02)
-    (sync / f"{endpoint}-{archive.stem}.ready").write_text(status)
+    pending = sync / f"{endpoint}-{archive.stem}.pending"
+    pending.write_text(status)
+    pending.rename(pending.with_suffix(".ready"))  # the test polls for *.ready: it never sees a half-written file
     while not (sync / "go").exists():
         time.sleep(0.01)
     body = (sync / "rows.csv").read_text()
