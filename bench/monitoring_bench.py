@@ -7,16 +7,15 @@ Run: ``.venv/bin/python bench/monitoring_bench.py`` (target: one monitoring exec
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-import tarfile
 import time
 
 import boto3
 import numpy as np
 import xgboost as xgb
 from sagemaker.core import image_uris
+from serving_bench import model_archive  # bench/ is on sys.path when a bench runs as a script
 
 from mla.emulator import Emulator
 
@@ -25,16 +24,6 @@ BUCKET = "monitoring-bench"
 ROLE = "arn:aws:iam::123456789012:role/bench"
 RECORDS = 500
 RESOURCES = {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}}
-
-
-def model_archive(booster) -> bytes:
-    data = bytes(booster.save_raw("ubj"))
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        info = tarfile.TarInfo("xgboost-model")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def wait(describe, key, busy, timeout=120):
