@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 
+from .notebooks import week_number
 from .sandbox.config import SandboxConfig
 from .sandbox.estimate import EstimateError, declared_resources, estimate
 from .syllabus import unknown_tags
@@ -32,8 +33,8 @@ def problems(path: Path) -> list[str]:
     if not code or "lab.cleanup()" not in code[-1].source:
         found.append("the last code cell must clean up with `lab.cleanup()`")
     meta = nb.metadata.get("mla", {})
-    week = re.match(r"week(\d+)_", path.parent.name)
-    if not week or meta.get("week") != int(week.group(1)):
+    week = week_number(path)
+    if week is None or meta.get("week") != week:
         found.append("metadata.mla.week must be the number of the week folder the notebook is in")
     if not meta.get("skills"):
         found.append("metadata.mla.skills must list the C02 skills the notebook serves")

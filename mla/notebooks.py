@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def course_notebooks(paths: list[Path] | None = None) -> list[Path]:
 
 @dataclass(frozen=True)
 class Week:
-    """A week folder such as ``phase1_foundations/week01_aws_ml_landscape``; it is one nbgrader assignment."""
+    """One nbgrader assignment: a week folder such as ``phase1_foundations/week01_aws_ml_landscape``, or, in a week
+    of projects, each project folder inside it (``phase5_certification/week10_capstones/capstone1_tabular_mlops``)."""
 
     phase: str
     folder: Path
@@ -42,14 +44,35 @@ class Week:
         return self.folder.name
 
     @property
+    def relative(self) -> str:
+        """Where the assignment lives in the course (and in a learner's workspace)."""
+        return self.folder.relative_to(repo_root() / self.phase).as_posix()
+
+    @property
     def notebooks(self) -> list[Path]:
         return sorted(self.folder.glob("*.ipynb"))
 
 
 def weeks() -> list[Week]:
     root = repo_root()
-    return [Week(phase, folder) for phase in PHASES if (root / phase).is_dir()
-            for folder in sorted((root / phase).glob("week*")) if folder.is_dir()]
+    found = []
+    for phase in PHASES:
+        for folder in sorted((root / phase).glob("week*")):
+            if not folder.is_dir():
+                continue
+            projects = sorted(sub for sub in folder.iterdir()
+                              if sub.is_dir() and not sub.name.startswith(".") and any(sub.glob("*.ipynb")))
+            found += [Week(phase, sub) for sub in projects] if projects else [Week(phase, folder)]
+    return found
+
+
+def week_number(notebook: Path) -> int | None:
+    """The number of the week folder a notebook sits in (directly, or inside one of the week's project folders)."""
+    for folder in (notebook.parent, notebook.parent.parent):
+        match = re.match(r"week(\d+)_", folder.name)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def week_of(notebook: Path) -> Week:

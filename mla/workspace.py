@@ -49,7 +49,7 @@ def sync(workspace: Path, course_root: Path) -> UpdateReport:
         for released in sorted(release.iterdir()):
             if not released.is_file():
                 continue
-            relative = f"{week.phase}/{week.assignment}/{released.name}"
+            relative = f"{week.phase}/{week.relative}/{released.name}"
             target = workspace / relative
             new_digest = _digest(released)
             if not target.exists():
