@@ -61,6 +61,27 @@ def problems(path: Path) -> list[str]:
             found += _out_of_process_problems(cell.source, grading.get("grade_id"))
     if graded == 0:
         found.append("the notebook has no graded test cell")
+    found += _written_answer_problems(nb)
+    return found
+
+
+def _written_answer_problems(nb) -> list[str]:
+    """A manually graded written answer (a design write-up) keeps its model answer and marking guide for the
+    instructor inside a solution region, which nbgrader blanks in the student version."""
+    found = []
+    for cell in nb.cells:
+        grading = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "markdown" or not (grading.get("grade") and grading.get("solution")):
+            continue
+        name = grading.get("grade_id")
+        if not grading.get("points"):
+            found.append(f"written answer {name} gives no points")
+        if not cell.metadata.get("mla", {}).get("skills"):
+            found.append(f"written answer {name} has no metadata.mla.skills")
+        found += [f"unknown exam tag {t!r} on {name}" for t in unknown_tags(cell.metadata.get("mla", {}).get("skills", []))]
+        if "### BEGIN SOLUTION" not in cell.source or "### END SOLUTION" not in cell.source:
+            found.append(f"written answer {name} must keep its model answer and marking guide between "
+                         "### BEGIN SOLUTION and ### END SOLUTION")
     return found
 
 

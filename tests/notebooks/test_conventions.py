@@ -43,3 +43,24 @@ def test_a_resource_declaration_the_sandbox_cannot_price_is_a_convention_problem
     nb.metadata["mla"]["resources"] = ["s3", {"kind": "training", "instance_type": "ml.m5.large", "jobs": 2}]
     nbformat.write(nb, target)
     assert problems(target) == []
+
+
+def test_a_written_answer_needs_points_skills_and_its_marking_guide_in_a_solution_region(tmp_path):
+    nb = nbformat.read(course_notebooks()[0], as_version=4)
+    target = tmp_path / "phase1_foundations" / "week01_aws_ml_landscape" / "01_copy.ipynb"
+    target.parent.mkdir(parents=True)
+    answer = nbformat.v4.new_markdown_cell("A model answer and the marking guide.")
+    answer.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": 0,
+                                   "grade_id": "design_writeup", "schema_version": 3, "task": False}
+    nb.cells.insert(-1, answer)
+    nbformat.write(nb, target)
+    assert problems(target) == ["written answer design_writeup gives no points",
+                                "written answer design_writeup has no metadata.mla.skills",
+                                "written answer design_writeup must keep its model answer and marking guide between "
+                                "### BEGIN SOLUTION and ### END SOLUTION"]
+
+    answer.metadata["nbgrader"]["points"] = 5
+    answer.metadata["mla"] = {"skills": ["C02:3.1.1"]}
+    answer.source = "### BEGIN SOLUTION\nA model answer and the marking guide.\n### END SOLUTION"
+    nbformat.write(nb, target)
+    assert problems(target) == []
