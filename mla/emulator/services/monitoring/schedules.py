@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from ...background import repeat
 from ...protocol import ServiceError
 from ...registry import Context, handles
 from ..sagemaker.jobs import now
@@ -82,7 +83,6 @@ class Schedule:
 
 SCHEDULES: dict[tuple[str, str], Schedule] = {}
 _LOCK = threading.Lock()
-_ticker: threading.Thread | None = None
 
 
 def _summary(run: executions.Execution) -> dict:
@@ -125,24 +125,18 @@ def schedules_using(ctx, definition_name: str) -> list[str]:
                 s.description["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName") == definition_name]
 
 
-def _tick_forever() -> None:
-    while True:
-        time.sleep(TICK_SECONDS)
-        with _LOCK:
-            current = list(SCHEDULES.values())
-        for schedule in current:
-            try:
-                schedule.tick()
-            except Exception:  # an emulator shut down under a pending tick; keep ticking the other schedules
-                pass
+def _tick_schedules() -> None:
+    with _LOCK:
+        current = list(SCHEDULES.values())
+    for schedule in current:
+        try:
+            schedule.tick()
+        except Exception:  # an emulator shut down under a pending tick; keep ticking the other schedules
+            pass
 
 
 def _ensure_ticker() -> None:
-    global _ticker
-    with _LOCK:
-        if _ticker is None:
-            _ticker = threading.Thread(target=_tick_forever, name="mla-monitoring-schedules", daemon=True)
-            _ticker.start()
+    repeat("mla-monitoring-schedules", TICK_SECONDS, _tick_schedules)
 
 
 @handles("sagemaker", "CreateMonitoringSchedule")

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...background import repeat
 from ...protocol import ServiceError
 from ...registry import Context, handles
 from ..sagemaker import script_mode
@@ -390,9 +391,6 @@ def update_endpoint_weights_and_capacities(params, ctx):
 
 # --- background work: metric and capture flushes, autoscaling ------------------------------------------------
 
-_ticker: threading.Thread | None = None
-
-
 def _client_for(url: str, region: str, service: str):
     return client(Context(url, region), service)
 
@@ -405,21 +403,7 @@ def flush() -> None:
             log.flush()
 
 
-def _tick_forever() -> None:
+def ensure_ticker() -> None:
     from . import asynchronous, autoscaling
 
-    while True:
-        time.sleep(FLUSH_SECONDS)
-        for step in (asynchronous.record_backlog, flush, autoscaling.evaluate):
-            try:
-                step()
-            except Exception:  # an emulator shut down under a pending flush; the next tick tries again
-                pass
-
-
-def ensure_ticker() -> None:
-    global _ticker
-    with _lock:
-        if _ticker is None:
-            _ticker = threading.Thread(target=_tick_forever, name="mla-serving-ticker", daemon=True)
-            _ticker.start()
+    repeat("mla-serving-ticker", FLUSH_SECONDS, asynchronous.record_backlog, flush, autoscaling.evaluate)
