@@ -20,7 +20,8 @@ def add_arguments(parser) -> None:
         return command
 
     build = action("build", "course root: source/ from the repo, release/ (student versions)", assignment=False)
-    build.add_argument("--only", nargs="*", metavar="WEEK", help="week folder names, e.g. week01_aws_ml_landscape")
+    build.add_argument("--only", nargs="*", metavar="ASSIGNMENT",
+                       help="assignment names: week folders (week01_aws_ml_landscape) or capstone folders")
     action("release", "publish the student version to the exchange")
     collect = action("collect", "copy submissions in from a folder or an LMS zip; scan them for secrets")
     collect.add_argument("source", type=Path, help="folder of submissions or an LMS download (.zip)")

@@ -1,4 +1,5 @@
-"""Builds the nbgrader course root from the phase folders: one assignment per week."""
+"""Builds the nbgrader course root from the phase folders: one assignment per week folder (per project folder in a
+week of projects)."""
 
 from __future__ import annotations
 
