@@ -156,6 +156,17 @@ def test_unsupported_image_without_handlers_fails_clearly(aws, bucket, name):
     assert xgboost_image() not in description["FailureReason"]
 
 
+def test_a_model_keeps_its_network_isolation_and_vpc_settings(aws, name):
+    vpc = {"Subnets": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]}
+    aws.sagemaker.create_model(ModelName=name, ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+                               PrimaryContainer={"Image": xgboost_image()}, VpcConfig=vpc, EnableNetworkIsolation=True)
+    model = aws.sagemaker.describe_model(ModelName=name)
+    assert model["EnableNetworkIsolation"] is True and model["VpcConfig"] == vpc
+    aws.sagemaker.create_model(ModelName=f"{name}-open", ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+                               PrimaryContainer={"Image": xgboost_image()})
+    assert aws.sagemaker.describe_model(ModelName=f"{name}-open")["EnableNetworkIsolation"] is False
+
+
 def test_tags_on_endpoints_configs_and_models(aws, bucket, name):
     url = put_xgboost_model(aws.s3, bucket, f"{name}/model.tar.gz", train_booster())
     aws.sagemaker.create_model(ModelName=name, ExecutionRoleArn="arn:aws:iam::123456789012:role/r",

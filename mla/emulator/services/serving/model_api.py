@@ -20,3 +20,14 @@ def describe_model(params, ctx):
         raise ServiceError("ValidationException", f"Could not find model \"arn:aws:sagemaker:{ctx.region}:"
                                                   f"{ctx.account_id}:model/{params['ModelName'].lower()}\".") from None
     return {k: v for k, v in model.response_object.items() if k not in NOT_DESCRIBED and v not in ({}, [], None)}
+
+
+@handles("sagemaker", "CreateModel")
+def create_model(params, ctx):
+    """moto's ``CreateModel`` drops ``EnableNetworkIsolation``; keep it so ``DescribeModel`` reports it."""
+    model = ctx.moto_backend("sagemaker").create_model(
+        model_name=params["ModelName"], execution_role_arn=params.get("ExecutionRoleArn"),
+        primary_container=params.get("PrimaryContainer"), vpc_config=params.get("VpcConfig"),
+        containers=params.get("Containers"), tags=params.get("Tags"))
+    model.enable_network_isolation = bool(params.get("EnableNetworkIsolation", False))
+    return {"ModelArn": model.arn}
