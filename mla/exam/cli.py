@@ -39,8 +39,7 @@ def main(args) -> int:
     try:
         run = practice.resume(store, bank)
         if run is not None and args.new:
-            run.session.status = "abandoned"
-            run.save()
+            run.abandon()
             run = None
         if run is None and args.resume:
             print("mla exam: there is no unfinished exam to resume", file=sys.stderr)

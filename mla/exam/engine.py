@@ -13,7 +13,7 @@ from .questions import Question
 from .sampling import EXAM, Paper
 from .scoring import Result, normalize, score
 
-IN_PROGRESS, SUBMITTED = "in_progress", "submitted"
+IN_PROGRESS, SUBMITTED, ABANDONED = "in_progress", "submitted", "abandoned"
 
 
 @dataclass
@@ -117,6 +117,12 @@ class ExamRun:
 
     def save(self) -> None:
         self._account()
+        self._save(self.session, None)
+
+    def abandon(self) -> None:
+        """Give the session up unscored, so the next practice starts fresh; it stays in the history."""
+        self._account()
+        self.session.status = ABANDONED
         self._save(self.session, None)
 
     def submit(self) -> Result:

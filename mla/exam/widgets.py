@@ -16,14 +16,16 @@ from .terminal import clock_text, format_response, key_of
 
 class Quiz:
     def __init__(self, *, exam: str = "C02", mode: str = "quiz", count: int | None = 5, domain: int | None = None,
-                 seed: int | None = None, minutes: float | None = None, bank=None, store=None):
+                 seed: int | None = None, minutes: float | None = None, bank=None, store=None, resume: bool = False):
+        """``resume=True`` reopens the learner's unfinished session (from here or `mla exam`) instead of starting
+        another; the other arguments then apply only when there is none."""
         from ..progress.store import open_store
         from .questions import load_bank
 
         self.store = store or open_store()
         self.bank = bank or load_bank()
-        self.run: ExamRun = practice.start(self.store, self.bank, exam=exam, mode=mode, count=count, domain=domain,
-                                           seed=seed, minutes=minutes)
+        self.run: ExamRun = (resume and practice.resume(self.store, self.bank)) or practice.start(
+            self.store, self.bank, exam=exam, mode=mode, count=count, domain=domain, seed=seed, minutes=minutes)
         self.result: Result | None = None
         self.header, self.stem, self.message = w.HTML(), w.HTML(), w.HTML()
         self.answer_box = w.VBox()

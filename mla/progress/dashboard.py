@@ -73,9 +73,6 @@ def _png(figure) -> str:
 def domain_trend_png(exams: list[dict]) -> str | None:
     if not exams:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(7, 3.5))
@@ -94,9 +91,6 @@ def retention_png(store: ProgressStore, now: dt.datetime, days: int = 30) -> str
     cards = list(review.cards(store).values())
     if not cards:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     offsets = list(range(days + 1))
@@ -182,13 +176,16 @@ def write_report(store: ProgressStore, path: Path, now: dt.datetime | None = Non
 
 
 def show():
-    """The report inside a notebook."""
+    """The report inside a notebook, framed so the page's own style does not restyle the notebook."""
+    import html
+
     from IPython.display import HTML
 
     from .store import open_store
 
     store = open_store()
     try:
-        return HTML(report_html(store))
+        page = report_html(store)
     finally:
         store.close()
+    return HTML(f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:900px;border:0"></iframe>')

@@ -98,3 +98,22 @@ def test_the_notebook_quiz_shows_an_error_for_an_incomplete_ordering(store, big_
     quiz.next.click()
     assert "put an item in every position" in quiz.message.value
     assert quiz.run.session.current == stuck_at and quiz.run.question.id not in quiz.run.session.responses
+
+
+def test_the_notebook_quiz_reopens_an_unfinished_session_and_an_abandoned_one_is_not_reopened(store, bank, keys):
+    first = Quiz(count=4, seed=1, bank=bank, store=store)
+    first.run.answer(keys[first.run.question.id])
+    again = Quiz(count=4, seed=2, bank=bank, store=store, resume=True)
+    assert again.run.session.id == first.run.session.id and len(again.run.session.responses) == 1
+
+    again.run.abandon()
+    fresh = Quiz(count=4, seed=2, bank=bank, store=store, resume=True)
+    assert fresh.run.session.id != first.run.session.id and fresh.run.session.responses == {}
+    assert practice.resume(store, bank).session.id == fresh.run.session.id
+
+
+def test_the_report_in_a_notebook_is_framed(history, monkeypatch):
+    monkeypatch.setattr("mla.progress.store.open_store", lambda: history)
+    monkeypatch.setattr(history, "close", lambda: None)
+    shown = dashboard.show().data
+    assert shown.startswith("<iframe srcdoc=") and "&lt;!doctype html&gt;" in shown and "<style" not in shown
