@@ -180,6 +180,23 @@ def test_knowledge_base_ingests_s3_and_retrieves_with_filters_above_the_recall_f
     assert "reciprocal rank" in answer["output"]["text"].lower()
     assert answer["citations"][0]["retrievedReferences"][0]["location"]["s3Location"]["uri"].endswith("p12.txt")
 
+    bedrock = aws("bedrock")
+    guardrail = bedrock.create_guardrail(
+        name="kb-guard", blockedInputMessaging="Not a question I can answer.", blockedOutputsMessaging="Blocked.",
+        topicPolicyConfig={"topicsConfig": [{"name": "Investment advice", "type": "DENY",
+                                             "definition": "Recommendations about buying or selling stocks or bonds.",
+                                             "examples": ["Which stocks should I buy?"]}]})
+    guarded = {"type": "KNOWLEDGE_BASE", "knowledgeBaseConfiguration": {
+        "knowledgeBaseId": kb_id, "modelArn": HAIKU, "generationConfiguration": {"guardrailConfiguration": {
+            "guardrailId": guardrail["guardrailId"], "guardrailVersion": "DRAFT"}}}}
+    refused = runtime.retrieve_and_generate(input={"text": "Which stocks should I buy this year?"},
+                                            retrieveAndGenerateConfiguration=guarded)
+    assert refused["guardrailAction"] == "INTERVENED" and refused["citations"] == []
+    assert refused["output"]["text"] == "Not a question I can answer."
+    allowed = runtime.retrieve_and_generate(input={"text": "How is mean reciprocal rank computed?"},
+                                            retrieveAndGenerateConfiguration=guarded)
+    assert "guardrailAction" not in allowed and "reciprocal rank" in allowed["output"]["text"].lower()
+
 
 def test_bad_data_source_configuration_and_unknown_knowledge_base_are_rejected(aws):
     agent, runtime = aws("bedrock-agent"), aws("bedrock-agent-runtime")

@@ -296,17 +296,25 @@ def retrieve_and_generate(params, ctx):
     kb_config = config["knowledgeBaseConfiguration"]
     model = resolve_model(kb_config["modelArn"], "text")
     question = params["input"]["text"]
+    response = {"sessionId": params.get("sessionId") or str(uuid.uuid4())}
+    generation_config = kb_config.get("generationConfiguration", {})
+    guard = generation_config.get("guardrailConfiguration")
+    guardrail = guard and guardrail_for(ctx, guard["guardrailId"], guard["guardrailVersion"])[1]
+    if guardrail:  # the guardrail checks the query first (kb-test-retrieve-generate.html)
+        screened = guardrail.apply([{"text": {"text": question}}], "INPUT")
+        if screened["action"] == "GUARDRAIL_INTERVENED":
+            if screened["actionReason"] == "Guardrail blocked.":
+                return {**response, "guardrailAction": "INTERVENED", "output": screened["outputs"][0],
+                        "citations": []}
+            question = screened["outputs"][0]["text"]  # sensitive information masked before retrieval
     references = retrieve_chunks(ctx, kb_config["knowledgeBaseId"], question,
                                  kb_config.get("retrievalConfiguration"))
-    generation_config = kb_config.get("generationConfiguration", {})
     inference = generation_config.get("inferenceConfig", {}).get("textInferenceConfig", {})
     context = "\n".join(r["content"]["text"] for r in references)
     out = run_text_model(model, split_question(question)[0], context, inference.get("maxTokens", 2048),
                          inference.get("stopSequences"))
-    text, response = out.text, {"sessionId": params.get("sessionId") or str(uuid.uuid4())}
-    guard = generation_config.get("guardrailConfiguration")
-    if guard:
-        _, guardrail = guardrail_for(ctx, guard["guardrailId"], guard["guardrailVersion"])
+    text = out.text
+    if guardrail:
         checked = guardrail.apply([{"text": {"text": context, "qualifiers": ["grounding_source"]}},
                                    {"text": {"text": question, "qualifiers": ["query"]}},
                                    {"text": {"text": text, "qualifiers": ["guard_content"]}}], "OUTPUT")
