@@ -32,6 +32,7 @@ DELETE_FOR = {
     ("sagemaker", "CreateModelPackage"): ("DeleteModelPackage", {}),  # named by the response, see RESPONSE_KEYS
     ("logs", "CreateLogGroup"): ("DeleteLogGroup", _same("logGroupName")),
     ("kinesis", "CreateStream"): ("DeleteStream", _same("StreamName")),
+    ("sqs", "CreateQueue"): ("DeleteQueue", {}),  # addressed by the URL in the response
     ("firehose", "CreateDeliveryStream"): ("DeleteDeliveryStream", _same("DeliveryStreamName")),
     ("dynamodb", "CreateTable"): ("DeleteTable", _same("TableName")),
     ("glue", "CreateDatabase"): ("DeleteDatabase", {"Name": "DatabaseInput.Name"}),
@@ -45,9 +46,11 @@ RESPONSE_KEYS = {
     ("bedrock", "CreateGuardrail"): {"guardrailIdentifier": "guardrailId"},
     ("bedrock-agent", "CreateKnowledgeBase"): {"knowledgeBaseId": "knowledgeBase.knowledgeBaseId"},
     ("sagemaker", "CreateModelPackage"): {"ModelPackageName": "ModelPackageArn"},
+    ("sqs", "CreateQueue"): {"QueueUrl": "QueueUrl"},
 }
 _ALREADY_GONE = ("NoSuchKey", "NoSuchBucket", "ResourceNotFound", "ValidationException", "ResourceNotFoundException",
-                 "NotFoundException", "EntityNotFoundException", "NoSuchEntity")  # e.g. deleted by hand before cleanup
+                 "NotFoundException", "EntityNotFoundException", "NoSuchEntity", "QueueDoesNotExist",
+                 "AWS.SimpleQueueService.NonExistentQueue")  # e.g. deleted by hand before cleanup
 
 
 @dataclass(frozen=True)

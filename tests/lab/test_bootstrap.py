@@ -86,17 +86,19 @@ def test_sdk_session_uses_the_lab_bucket_without_calling_real_sts(lab):
     assert session.account_id() == "123456789012"
 
 
-def test_cleanup_covers_streams_tables_and_catalog_entries(lab):
+def test_cleanup_covers_streams_queues_tables_and_catalog_entries(lab):
     stream, table, database = lab.name("stream"), lab.name("table"), lab.name("db")
     lab.client("kinesis").create_stream(StreamName=stream, ShardCount=1)
+    queue = lab.client("sqs").create_queue(QueueName=lab.name("queue"))["QueueUrl"]
     lab.client("dynamodb").create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
                                         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
     glue = lab.client("glue")
     glue.create_database(DatabaseInput={"Name": database})
     glue.create_table(DatabaseName=database, TableInput={"Name": "events"})
-    assert len(lab.cleanup()) == 4
+    assert len(lab.cleanup()) == 5
     assert stream not in lab.client("kinesis").list_streams()["StreamNames"]
+    assert queue not in lab.client("sqs").list_queues().get("QueueUrls", [])
     assert table not in lab.client("dynamodb").list_tables()["TableNames"]
     assert database not in [d["Name"] for d in glue.get_databases()["DatabaseList"]]
 
