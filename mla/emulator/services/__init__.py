@@ -12,7 +12,8 @@ SERVICE_MODULES: dict[str, str] = {"sagemaker": "sagemaker", "feature_store": "s
                                    "feature_store_runtime": "sagemaker",
                                    "clarify": "sagemaker",
                                    "monitoring": "sagemaker",
-                                   "pipelines": "sagemaker"}
+                                   "pipelines": "sagemaker",
+                                   "iam": "iam"}
 
 
 def load_for(signing_name: str) -> None:
