@@ -45,14 +45,16 @@ def measure(notebooks: list[Path], scratch: Path) -> dict:
         start = time.monotonic()
         solution, student = grade_all(jobs, workers=GRADING_WORKERS)
         grading = round(time.monotonic() - start, 1)
-        problems = ([] if outcome.passed else [f"papermill {outcome.status}"]) + \
-            ([] if solution.tests and not solution.rejected and solution.score == solution.max_score
-             else ["solution below full marks"]) + (["student version scores"] if student.score > 0 else [])
+        lost = [f"{t.grade_id} {t.status}: {t.message}" for t in solution.tests if t.score < t.max_score]
+        problems = ([] if outcome.passed else [f"papermill {outcome.status} in cell {outcome.cell}: {outcome.reason}"]) + \
+            ([f"solution rejected: {solution.rejected}"] if solution.rejected or not solution.tests else []) + \
+            [f"solution lost {line}" for line in lost] + \
+            [f"student version scores on {t.grade_id}" for t in student.tests if t.score > 0]
         rows.append({"notebook": notebook.relative_to(root).as_posix(), "papermill": papermill,
                      "solution": solution.seconds, "student": student.seconds, "grading": grading,
                      "problems": problems})
         print(f"{rows[-1]['notebook']:<85} papermill {papermill:6.1f}  solution {solution.seconds:6.1f}  "
-              f"student {student.seconds:6.1f}  grading batch {grading:6.1f}  {' '.join(problems)}", flush=True)
+              f"student {student.seconds:6.1f}  grading batch {grading:6.1f}", *problems, sep="\n  ", flush=True)
     totals = {key: round(sum(r[key] for r in rows), 1) for key in ("papermill", "solution", "student", "grading")}
     totals["builds"] = round(sum(builds.values()), 1)
     return {"notebooks": rows, "builds": builds, "totals": totals}
