@@ -44,6 +44,10 @@ class Week:
         return self.folder.name
 
     @property
+    def number(self) -> int | None:
+        return _number_of(self.folder)
+
+    @property
     def relative(self) -> str:
         """Where the assignment lives in the course (and in a learner's workspace)."""
         return self.folder.relative_to(repo_root() / self.phase).as_posix()
@@ -68,15 +72,12 @@ def weeks() -> list[Week]:
 
 def week_number(notebook: Path) -> int | None:
     """The number of the week folder a notebook sits in (directly, or inside one of the week's project folders)."""
-    for folder in (notebook.parent, notebook.parent.parent):
-        match = re.match(r"week(\d+)_", folder.name)
+    return _number_of(notebook.parent)
+
+
+def _number_of(folder: Path) -> int | None:
+    for candidate in (folder, folder.parent):
+        match = re.match(r"week(\d+)_", candidate.name)
         if match:
             return int(match.group(1))
     return None
-
-
-def week_of(notebook: Path) -> Week:
-    for week in weeks():
-        if notebook.resolve().parent == week.folder.resolve():
-            return week
-    raise LookupError(f"{notebook} is not inside a course week folder")

@@ -24,5 +24,5 @@ def test_a_week_of_projects_gives_one_assignment_per_project_folder(tmp_path, mo
     assert found == [("week09_exam_readiness", "week09_exam_readiness"),
                      ("capstone1_mlops", "week10_capstones/capstone1_mlops"),
                      ("capstone2_rag", "week10_capstones/capstone2_rag")]
-    assert week_number(capstone) == 10
+    assert week_number(capstone) == 10 and [w.number for w in weeks()] == [9, 10, 10]
     assert week_number(tmp_path / "elsewhere" / "x.ipynb") is None
