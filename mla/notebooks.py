@@ -70,6 +70,13 @@ def weeks() -> list[Week]:
     return found
 
 
+def week_of(notebook: Path) -> Week:
+    for week in weeks():
+        if notebook.resolve().parent == week.folder.resolve():
+            return week
+    raise LookupError(f"{notebook} is not inside a course week folder")
+
+
 def week_number(notebook: Path) -> int | None:
     """The number of the week folder a notebook sits in (directly, or inside one of the week's project folders)."""
     return _number_of(notebook.parent)
