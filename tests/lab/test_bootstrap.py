@@ -116,6 +116,6 @@ def test_cleanup_empties_the_run_prefix_of_what_jobs_wrote(lab):
 def test_an_operation_moto_lacks_is_a_clean_aws_error(lab):
     iam = lab.client("iam")
     with pytest.raises(iam.exceptions.ClientError) as raised:
-        iam.simulate_principal_policy(PolicySourceArn=lab.role_arn, ActionNames=["s3:GetObject"])
+        iam.generate_service_last_accessed_details(Arn=lab.role_arn)
     assert raised.value.response["Error"]["Code"] == "NotImplemented"
     assert "not available on the local backend" in raised.value.response["Error"]["Message"]
