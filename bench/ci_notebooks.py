@@ -18,11 +18,9 @@ import time
 from pathlib import Path
 
 from graders.course import build
-from graders.hardened import Job, grade_all
+from graders.hardened import grade_solution_and_student
 from mla.notebooks import course_notebooks, repo_root, week_of
 from mla.runner.run import run_notebooks
-
-GRADING_WORKERS = 2  # as the test: the solution and the student version are graded at once
 
 
 def measure(notebooks: list[Path], scratch: Path) -> dict:
@@ -35,15 +33,12 @@ def measure(notebooks: list[Path], scratch: Path) -> dict:
             start = time.monotonic()
             build(course, only=[week.assignment])
             builds[week.assignment] = round(time.monotonic() - start, 1)
-        source, released = (course / folder / week.assignment / notebook.name for folder in ("source", "release"))
         start = time.monotonic()
         [outcome] = run_notebooks([(notebook, notebook.name)], run_dir=scratch / "runs", workers=1,
                                   cell_timeout=120, wall_limit=300)
         papermill = round(time.monotonic() - start, 1)
-        jobs = [Job(who, week.assignment, submission, source, released, course, slot)
-                for slot, (who, submission) in enumerate([("solution", source), ("student", released)])]
         start = time.monotonic()
-        solution, student = grade_all(jobs, workers=GRADING_WORKERS)
+        solution, student = grade_solution_and_student(course, week.assignment, notebook.name)
         grading = round(time.monotonic() - start, 1)
         lost = [f"{t.grade_id} {t.status}: {t.message}" for t in solution.tests if t.score < t.max_score]
         problems = ([] if outcome.passed else [f"papermill {outcome.status} in cell {outcome.cell}: {outcome.reason}"]) + \

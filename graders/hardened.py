@@ -298,5 +298,16 @@ def grade_all(jobs: list[Job], workers: int, progress=None) -> list[Result]:
     return sorted(results, key=lambda r: (r.assignment, r.student, r.notebook))
 
 
+def grade_solution_and_student(course_root: Path, assignment: str, notebook: str,
+                               workers: int = 2) -> tuple[Result, Result]:
+    """The honesty gate's two gradings of a built notebook: the instructor's solution (``source/``) and the student
+    version nbgrader released (``release/``), at once as `mla course autograde` does (their kernels often wait)."""
+    source, released = (course_root / folder / assignment / notebook for folder in ("source", "release"))
+    jobs = [Job(who, assignment, submission, source, released, course_root, slot)
+            for slot, (who, submission) in enumerate([("solution", source), ("student", released)])]
+    solution, student = grade_all(jobs, workers=workers)
+    return solution, student
+
+
 def active_protections() -> list[str]:
     return protections().lines()
