@@ -24,7 +24,7 @@ from mla.genai.vector_index import Entry, FilterError, VectorIndex
 
 from .common import invalid, not_found, operation, state
 from .control import guardrail_for
-from .runtime import resolve_model, run_text_model
+from .runtime import blocked_by_guardrail, resolve_model, run_text_model
 
 TEXT_SUFFIXES = (".txt", ".md", ".csv", ".html", ".htm", ".json")
 METADATA_SUFFIX = ".metadata.json"
@@ -303,7 +303,7 @@ def retrieve_and_generate(params, ctx):
     if guardrail:  # the guardrail checks the query first (kb-test-retrieve-generate.html)
         screened = guardrail.apply([{"text": {"text": question}}], "INPUT")
         if screened["action"] == "GUARDRAIL_INTERVENED":
-            if screened["actionReason"] == "Guardrail blocked.":
+            if blocked_by_guardrail(screened):
                 return {**response, "guardrailAction": "INTERVENED", "output": screened["outputs"][0],
                         "citations": []}
             question = screened["outputs"][0]["text"]  # sensitive information masked before retrieval

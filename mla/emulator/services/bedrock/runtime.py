@@ -239,7 +239,7 @@ def converse(params, ctx):
         screened = guardrail.apply(_guarded_blocks(messages, system), "INPUT")
         if guard.get("trace", "disabled") != "disabled":
             trace = {"guardrail": {"inputAssessment": {guardrail_id: (screened["assessments"] or [{}])[0]}}}
-        if _has_block(screened):
+        if blocked_by_guardrail(screened):
             return _converse_response(model, screened["outputs"][0]["text"], 0, 0, "guardrail_intervened",
                                       started, trace)
     prompt, context = _conversation(messages, _text_of(system))
@@ -256,7 +256,8 @@ def converse(params, ctx):
     return _converse_response(model, text, out.input_tokens, out.output_tokens, stop_reason, started, trace)
 
 
-def _has_block(result: dict) -> bool:
+def blocked_by_guardrail(result: dict) -> bool:
+    """Whether an ApplyGuardrail result blocked the content (rather than only masking it)."""
     return any(item.get("action") == "BLOCKED" for a in result["assessments"] for policy in a.values()
                if isinstance(policy, dict) for items in policy.values() if isinstance(items, list) for item in items)
 
