@@ -175,17 +175,20 @@ def write_report(store: ProgressStore, path: Path, now: dt.datetime | None = Non
     return path
 
 
-def show():
-    """The report inside a notebook, framed so the page's own style does not restyle the notebook."""
+def show(store: ProgressStore | None = None, now: dt.datetime | None = None):
+    """The report inside a notebook (the learner's own store by default), framed so the page's own style does not
+    restyle the notebook."""
     import html
 
     from IPython.display import HTML
 
     from .store import open_store
 
-    store = open_store()
+    own = store is None
+    store = open_store() if own else store
     try:
-        page = report_html(store)
+        page = report_html(store, now)
     finally:
-        store.close()
+        if own:
+            store.close()
     return HTML(f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:900px;border:0"></iframe>')
