@@ -47,7 +47,7 @@ def _principal_policies(backend, arn: str) -> tuple[list[Policy], list[Policy]]:
     elif kind == "role":
         entity, groups = backend.get_role(name), []
     elif kind == "group":
-        entity, groups, kind = backend.get_group(name), [], "group"
+        entity, groups = backend.get_group(name), []
     else:
         raise InvalidInput(f"PolicySourceArn {arn} is not the ARN of an IAM user, group or role")
     policies = [_parse(doc, policy_name, kind) for policy_name, doc in entity.policies.items()]
